@@ -1,0 +1,194 @@
+"""The live microphone as an :class:`~assistant.audio.sources.AudioSource`.
+
+The PortAudio callback runs on a real-time thread, so it only copies each
+block into a bounded queue; recognition happens on the reader's thread.  If
+the reader falls behind, the oldest audio is dropped (and counted) rather than
+growing memory or stopping.  While muted (the assistant is speaking) captured
+audio is thrown away so the assistant never hears itself.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Self
+
+from assistant.audio.devices import DeviceInfo, find_device, import_sounddevice
+from assistant.audio.errors import AudioDeviceLost, AudioUnavailable
+from assistant.audio.levels import level_report  # re-exported: microphone level check
+from assistant.audio.sources import SAMPLE_RATE
+
+__all__ = ["MicrophoneSource", "level_report"]
+
+LOST_HINT = "check the microphone cable or USB connection, or use 'backcheck --text'"
+
+
+class MicrophoneSource:
+    """Capture 16 kHz mono int16 from a PortAudio input device.
+
+    ``device``: index, a unique part of the name, or ``None`` for the default.
+    ``block_ms``: PortAudio block length.  ``max_queue_s``: audio kept while
+    the reader is busy before the oldest blocks are dropped.
+    ``stall_s``: no callback for this long means the device is gone.
+    ``settle_s``: after :meth:`unmute`, audio captured for this long is still
+    discarded (echo of the last spoken words still in the buffers/room).
+    The stream starts on construction; use it as a context manager.
+    """
+
+    sample_rate: int = SAMPLE_RATE
+
+    def __init__(
+        self,
+        device: str | int | None = None,
+        block_ms: int = 50,
+        max_queue_s: float = 5.0,
+        *,
+        stall_s: float = 2.0,
+        settle_s: float = 0.1,
+    ) -> None:
+        if block_ms <= 0 or max_queue_s <= 0:
+            raise ValueError("block_ms and max_queue_s must be positive")
+        sd = import_sounddevice()
+        self.device: DeviceInfo = find_device(device, "input")
+        self.block_frames = SAMPLE_RATE * block_ms // 1000
+        self.overflows = 0
+        """blocks dropped because the reader fell behind, plus PortAudio input overflows"""
+        self.stall_s = stall_s
+        self.settle_s = settle_s
+        maxsize = max(1, int(max_queue_s * 1000 / block_ms))
+        self._queue: queue.Queue[bytes] = queue.Queue(maxsize=maxsize)
+        self._pending = bytearray()
+        self._muted = False
+        self._discard_until = 0.0
+        self._closing = False
+        self._finished = threading.Event()
+        self._last_callback = time.monotonic()
+        try:
+            self._stream = sd.RawInputStream(
+                samplerate=SAMPLE_RATE,
+                channels=1,
+                dtype="int16",
+                blocksize=self.block_frames,
+                device=self.device.index,
+                callback=self._callback,
+                finished_callback=self._finished.set,
+            )
+            self._stream.start()
+        except sd.PortAudioError as exc:
+            raise AudioUnavailable(
+                f"cannot open microphone {self.device.index} ({self.device.name}) at 16 kHz mono: {exc}; "
+                "choose another with --device (see 'backcheck devices')"
+            ) from None
+
+    # -- real-time thread -------------------------------------------------
+    def _callback(self, indata: Any, frames: int, _time: Any, status: Any) -> None:
+        self._last_callback = time.monotonic()
+        if status.input_overflow:
+            self.overflows += 1
+        if self._muted or self._last_callback < self._discard_until:
+            return
+        block = bytes(indata)
+        while True:
+            try:
+                self._queue.put_nowait(block)
+                return
+            except queue.Full:
+                try:
+                    self._queue.get_nowait()
+                    self.overflows += 1
+                except queue.Empty:
+                    pass
+
+    # -- reader side --------------------------------------------------------
+    def read(self, frames: int, timeout: float | None = None) -> bytes | None:
+        """Exactly ``frames`` samples; ``b""`` after ``timeout`` s; ``None`` once closed.
+
+        Raises :class:`AudioDeviceLost` if the device stops delivering audio.
+        """
+        if frames <= 0:
+            raise ValueError("frames must be positive")
+        want = 2 * frames
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while len(self._pending) < want:
+            if self._closing:
+                return None
+            self._check_alive()
+            wait = 0.1
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return b""
+                wait = min(wait, left)
+            try:
+                self._pending += self._queue.get(timeout=wait)
+            except queue.Empty:
+                continue
+        out = bytes(self._pending[:want])
+        del self._pending[:want]
+        return out
+
+    def _check_alive(self) -> None:
+        if self._finished.is_set() or not self._stream.active:
+            raise AudioDeviceLost(f"the microphone ({self.device.name}) stopped: {LOST_HINT}")
+        if time.monotonic() - self._last_callback > self.stall_s:
+            raise AudioDeviceLost(
+                f"the microphone ({self.device.name}) delivered no audio for {self.stall_s:.0f} s: {LOST_HINT}"
+            )
+
+    def mute(self) -> None:
+        """Discard everything captured from now on (call before speaking)."""
+        self._muted = True
+
+    def unmute(self) -> None:
+        """Listen again, dropping anything queued while muted plus ``settle_s`` of echo."""
+        self._discard_until = time.monotonic() + self.settle_s
+        self.flush()
+        self._muted = False
+
+    @property
+    def muted(self) -> bool:
+        return self._muted
+
+    @contextmanager
+    def muted_while(self) -> Iterator[None]:
+        """``with mic.muted_while(): mouth.say(text)`` — deaf while the assistant talks."""
+        self.mute()
+        try:
+            yield
+        finally:
+            self.unmute()
+
+    def flush(self) -> None:
+        """Drop queued and partially read audio."""
+        self._pending.clear()
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                return
+
+    def close(self) -> None:
+        """Stop and release the device; later reads return ``None``."""
+        if self._closing:
+            return
+        self._closing = True
+        try:
+            self._stream.stop()
+            self._stream.close()
+        except Exception:  # noqa: BLE001 - a dead device must not make close() fail
+            pass
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
