@@ -1,0 +1,323 @@
+"""Load and validate the language data in `intents/<lang>/`.
+
+Everything BackCheck says or understands lives in YAML there; this module turns it into typed,
+checked objects once at start-up, so that a typo in a data file fails with the file, the entry
+and what is wrong instead of a traceback in the middle of a check-in.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: The slots fixed by the contract (../shared/contract.md) and the kind of value each holds.
+CONTRACT_SLOTS: dict[str, str] = {
+    "hours_since_workout": "duration",
+    "onset": "choice",
+    "pain_score": "number",
+    "quality": "choice",
+    "localized": "yesno",
+    "spreading": "yesno",
+    "leg_symptoms": "yesno",
+    "leg_weakness": "yesno",
+    "one_leg_weight": "yesno",
+    "night_pain": "yesno",
+    "movement": "yesno",
+    "trend": "choice",
+    "bladder_bowel": "yesno",
+    "saddle_numbness": "yesno",
+    "side": "choice",
+}
+CHOICE_VALUES: dict[str, set[str]] = {
+    "onset": {"sudden", "gradual"},
+    "quality": {"sharp", "dull"},
+    "trend": {"better", "same", "worse"},
+    "side": {"left", "right", "both"},
+}
+LEVELS: tuple[str, ...] = ("emergency", "urgent", "doctor", "normal")
+COMMANDS: tuple[str, ...] = ("repeat", "help", "back", "stop")
+
+
+class IntentDataError(Exception):
+    """A data file in intents/ is missing or malformed; the message names file, entry and problem."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of the check-in, filling one contract slot."""
+
+    slot: str
+    kind: str  #: yesno | choice | number | duration
+    topic: str  #: a few words naming the sign, for reasons and summaries
+    prompt: str  #: what is asked first
+    reask: str  #: a simpler wording, used once after an unclear or unknown answer
+    help: str  #: said on "help"
+    confirm: str | None  #: asked when a low-confidence "yes" is heard (red flags)
+    answers: dict[Any, tuple[str, ...]]  #: value -> phrasings (True/False for yes/no)
+    ask_if: tuple[dict[str, Any], ...] = ()  #: any-of conditions; empty = always ask
+    value_range: tuple[float, float] | None = None
+    words: dict[str, int] = field(default_factory=dict)  #: number words such as "mild" -> 3
+    volunteer_min_words: int = 1  #: shortest phrase that fills this slot when said in passing
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A triage rule: when every condition holds, the verdict is at least `level`."""
+
+    id: str
+    level: str
+    source: str
+    when: dict[str, Any]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Language:
+    """All language data for one locale, validated."""
+
+    code: str
+    root: Path
+    order: tuple[str, ...]
+    questions: dict[str, Question]
+    yes: tuple[str, ...]
+    no: tuple[str, ...]
+    unknown: tuple[str, ...]
+    fillers: tuple[str, ...]
+    negators: tuple[str, ...]
+    commands: dict[str, tuple[str, ...]]
+    faq: dict[str, tuple[tuple[str, ...], str]]  #: id -> (ways to ask, answer)
+    units: dict[str, float]
+    counts: dict[str, float]
+    relative: dict[str, float]
+    levels: dict[str, dict[str, str]]
+    rules: tuple[Rule, ...]
+    unknown_rule: dict[str, Any]
+    incomplete_rule: dict[str, str]
+    advice: dict[str, tuple[str, ...]]
+    disclaimer: str
+    lines: dict[str, str]
+
+
+def intents_root() -> Path:
+    """Where the intents/ folder is: $BACKCHECK_INTENTS, else beside the package (repo layout)."""
+    env = os.environ.get("BACKCHECK_INTENTS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "intents"
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false are booleans, so `yes`, `no`, `on`, `off` stay words."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def load_yaml(path: Path) -> Any:
+    """Read YAML the way all BackCheck data files are read (also vignettes): `no` stays a word."""
+    return _read(path)
+
+
+def _read(path: Path) -> Any:
+    if not path.is_file():
+        raise IntentDataError(f"{path}: file is missing. Reinstall BackCheck or restore intents/ from git.")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise IntentDataError(f"{path}: not valid YAML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IntentDataError(f"{path}: cannot be read: {exc}") from None
+    if data is None:
+        raise IntentDataError(f"{path}: file is empty")
+    return data
+
+
+def _need(cond: bool, path: Path, entry: str, problem: str) -> None:
+    if not cond:
+        raise IntentDataError(f"{path}: entry '{entry}': {problem}")
+
+
+def _str_list(value: Any, path: Path, entry: str) -> tuple[str, ...]:
+    _need(isinstance(value, list) and len(value) > 0, path, entry, "must be a non-empty list of phrases")
+    for item in value:
+        _need(isinstance(item, str) and item.strip() != "", path, entry, f"phrase {item!r} must be non-empty text")
+    return tuple(str(v) for v in value)
+
+
+def _text(value: Any, path: Path, entry: str) -> str:
+    _need(isinstance(value, str) and value.strip() != "", path, entry, "must be non-empty text")
+    return str(value).strip()
+
+
+def _check_condition(cond: Any, path: Path, entry: str) -> dict[str, Any]:
+    _need(isinstance(cond, dict) and len(cond) > 0, path, entry, "condition must be a mapping slot -> test")
+    for slot, test in cond.items():
+        _need(slot in CONTRACT_SLOTS, path, entry, f"unknown slot {slot!r} in condition")
+        if isinstance(test, dict):
+            for op, num in test.items():
+                _need(op in (">=", ">", "<", "<="), path, entry, f"unknown comparison {op!r}")
+                _need(isinstance(num, (int, float)), path, entry, f"{op} needs a number, got {num!r}")
+        elif isinstance(test, list):
+            for v in test:
+                _need(v in CHOICE_VALUES.get(slot, set()), path, entry, f"{v!r} is not a value of {slot}")
+        elif isinstance(test, bool):
+            _need(CONTRACT_SLOTS[slot] == "yesno", path, entry, f"{slot} is not a yes/no slot")
+        elif test == "unknown":
+            pass
+        else:
+            _need(test in CHOICE_VALUES.get(slot, set()), path, entry, f"{test!r} is not a value of {slot}")
+    return dict(cond)
+
+
+def _load_question(slot: str, raw: Any, path: Path) -> Question:
+    entry = f"slots.{slot}"
+    _need(slot in CONTRACT_SLOTS, path, entry, f"not a contract slot (known: {', '.join(CONTRACT_SLOTS)})")
+    _need(isinstance(raw, dict), path, entry, "must be a mapping")
+    kind = raw.get("kind")
+    _need(kind == CONTRACT_SLOTS[slot], path, entry, f"kind must be {CONTRACT_SLOTS[slot]!r}, got {kind!r}")
+    for key in ("prompt", "reask", "help", "topic"):
+        _need(key in raw, path, entry, f"missing '{key}'")
+    raw_answers = raw.get("answers") or {}
+    _need(isinstance(raw_answers, dict), path, entry, "'answers' must be a mapping value -> phrasings")
+    answers: dict[Any, tuple[str, ...]] = {}
+    for value, phrases in raw_answers.items():
+        if kind == "yesno":
+            _need(value in ("yes", "no"), path, f"{entry}.answers", f"yes/no answers use yes: and no:, got {value!r}")
+            value = value == "yes"
+        else:
+            _need(value in CHOICE_VALUES.get(slot, set()), path, f"{entry}.answers", f"{value!r} is not a value of {slot}")
+        answers[value] = _str_list(phrases, path, f"{entry}.answers.{value}")
+    if kind == "choice":
+        missing = CHOICE_VALUES[slot] - set(answers)
+        _need(not missing, path, f"{entry}.answers", f"no phrasings for {sorted(missing)}")
+    ask_if_raw = raw.get("ask_if")
+    ask_if: tuple[dict[str, Any], ...] = ()
+    if ask_if_raw is not None:
+        alts = ask_if_raw if isinstance(ask_if_raw, list) else [ask_if_raw]
+        ask_if = tuple(_check_condition(c, path, f"{entry}.ask_if") for c in alts)
+    value_range = None
+    if kind in ("number", "duration"):
+        rng = raw.get("range")
+        _need(isinstance(rng, list) and len(rng) == 2, path, entry, "number questions need range: [low, high]")
+        value_range = (float(rng[0]), float(rng[1]))
+    words = raw.get("words") or {}
+    _need(isinstance(words, dict), path, f"{entry}.words", "must be a mapping word -> number")
+    for w, n in words.items():
+        _need(isinstance(n, int), path, f"{entry}.words.{w}", "must be a whole number")
+    confirm = raw.get("confirm")
+    return Question(
+        slot=slot, kind=kind, topic=_text(raw["topic"], path, f"{entry}.topic"),
+        prompt=_text(raw["prompt"], path, f"{entry}.prompt"), reask=_text(raw["reask"], path, f"{entry}.reask"),
+        help=_text(raw["help"], path, f"{entry}.help"),
+        confirm=_text(confirm, path, f"{entry}.confirm") if confirm is not None else None,
+        answers=answers, ask_if=ask_if, value_range=value_range, words={str(k): int(v) for k, v in words.items()},
+        volunteer_min_words=int(raw.get("volunteer_min_words", 1)),
+    )
+
+
+def load_language(code: str = "en", root: Path | None = None) -> Language:
+    """Read and validate intents/<code>/; raise IntentDataError naming the file and entry on any fault."""
+    base = (root or intents_root()) / code
+    if not base.is_dir():
+        raise IntentDataError(f"{base}: language folder is missing (is '{code}' a supported language?)")
+
+    qpath = base / "questions.yaml"
+    qdata = _read(qpath)
+    _need(isinstance(qdata, dict), qpath, "(top)", "must be a mapping with 'order' and 'slots'")
+    raw_slots = qdata.get("slots")
+    _need(isinstance(raw_slots, dict), qpath, "slots", "must be a mapping slot -> question")
+    questions = {slot: _load_question(slot, raw, qpath) for slot, raw in raw_slots.items()}
+    missing = set(CONTRACT_SLOTS) - set(questions)
+    _need(not missing, qpath, "slots", f"no question for contract slots {sorted(missing)}")
+    order = qdata.get("order")
+    _need(isinstance(order, list) and sorted(order) == sorted(CONTRACT_SLOTS), qpath, "order",
+          "must list every contract slot exactly once")
+
+    cpath = base / "common.yaml"
+    common = _read(cpath)
+    _need(isinstance(common, dict), cpath, "(top)", "must be a mapping")
+    lists = {k: _str_list(common.get(k), cpath, k) for k in ("yes", "no", "unknown", "fillers", "negators")}
+
+    mpath = base / "commands.yaml"
+    cmds = _read(mpath)
+    _need(isinstance(cmds, dict), mpath, "(top)", "must be a mapping command -> phrasings")
+    for name in COMMANDS:
+        _need(name in cmds, mpath, name, "missing command")
+    commands = {name: _str_list(cmds[name], mpath, name) for name in COMMANDS}
+
+    fpath = base / "faq.yaml"
+    fdata = _read(fpath)
+    _need(isinstance(fdata, dict), fpath, "(top)", "must be a mapping id -> {ask, answer}")
+    faq: dict[str, tuple[tuple[str, ...], str]] = {}
+    for fid, item in fdata.items():
+        _need(isinstance(item, dict), fpath, fid, "must have 'ask' and 'answer'")
+        faq[str(fid)] = (_str_list(item.get("ask"), fpath, f"{fid}.ask"), _text(item.get("answer"), fpath, f"{fid}.answer"))
+
+    dpath = base / "durations.yaml"
+    ddata = _read(dpath)
+    nums: dict[str, dict[str, float]] = {}
+    for key in ("units", "counts", "relative"):
+        part = ddata.get(key) if isinstance(ddata, dict) else None
+        _need(isinstance(part, dict) and part, dpath, key, "must be a mapping word -> number")
+        for w, n in part.items():
+            _need(isinstance(n, (int, float)), dpath, f"{key}.{w}", "must be a number")
+        nums[key] = {str(k): float(v) for k, v in part.items()}
+
+    tpath = base / "triage.yaml"
+    tdata = _read(tpath)
+    _need(isinstance(tdata, dict), tpath, "(top)", "must be a mapping")
+    levels = tdata.get("levels")
+    _need(isinstance(levels, dict) and set(levels) == set(LEVELS), tpath, "levels", f"must define exactly {LEVELS}")
+    for lvl, item in levels.items():
+        _need(isinstance(item, dict), tpath, f"levels.{lvl}", "needs headline and action")
+        _text(item.get("headline"), tpath, f"levels.{lvl}.headline")
+        _text(item.get("action"), tpath, f"levels.{lvl}.action")
+    rules = []
+    for i, raw in enumerate(tdata.get("rules") or []):
+        entry = f"rules[{i}]"
+        _need(isinstance(raw, dict), tpath, entry, "must be a mapping")
+        for key in ("id", "level", "source", "when", "reason"):
+            _need(key in raw, tpath, entry, f"missing '{key}'")
+        _need(raw["level"] in LEVELS, tpath, f"{entry} ({raw['id']})", f"level must be one of {LEVELS}")
+        rules.append(Rule(id=str(raw["id"]), level=raw["level"], source=_text(raw["source"], tpath, entry),
+                          when=_check_condition(raw["when"], tpath, f"{entry} ({raw['id']})"),
+                          reason=_text(raw["reason"], tpath, entry)))
+    _need(len(rules) > 0, tpath, "rules", "no rules")
+    unknown_rule = tdata.get("unknown_is_doctor")
+    _need(isinstance(unknown_rule, dict), tpath, "unknown_is_doctor", "missing")
+    for s in unknown_rule.get("slots") or []:
+        _need(s in CONTRACT_SLOTS, tpath, "unknown_is_doctor.slots", f"unknown slot {s!r}")
+    incomplete = tdata.get("incomplete")
+    _need(isinstance(incomplete, dict) and incomplete.get("level") in LEVELS, tpath, "incomplete", "needs level/source/reason")
+    advice_raw = tdata.get("advice")
+    _need(isinstance(advice_raw, dict) and set(advice_raw) == set(LEVELS), tpath, "advice", "needs one list per level")
+    advice = {lvl: _str_list(advice_raw[lvl], tpath, f"advice.{lvl}") for lvl in LEVELS}
+
+    lpath = base / "dialog.yaml"
+    ldata = _read(lpath)
+    _need(isinstance(ldata, dict), lpath, "(top)", "must be a mapping name -> sentence")
+    lines = {str(k): _text(v, lpath, str(k)) for k, v in ldata.items()}
+    for key in ("greeting", "not_understood", "moving_on", "back_to_checkin", "stopped", "learned_heading",
+                "learned_nothing", "you_said", "red_flag_jump", "goodbye", "going_back", "nothing_to_undo",
+                "confirm_kept", "reasons_heading", "next_heading", "unknown_answer"):
+        _need(key in lines, lpath, key, "missing line")
+
+    return Language(
+        code=code, root=base, order=tuple(order), questions=questions,
+        yes=lists["yes"], no=lists["no"], unknown=lists["unknown"], fillers=lists["fillers"],
+        negators=lists["negators"], commands=commands, faq=faq,
+        units=nums["units"], counts=nums["counts"], relative=nums["relative"],
+        levels={k: dict(v) for k, v in levels.items()}, rules=tuple(rules), unknown_rule=dict(unknown_rule),
+        incomplete_rule={k: str(v) for k, v in incomplete.items()}, advice=advice,
+        disclaimer=_text(tdata.get("disclaimer"), tpath, "disclaimer"), lines=lines,
+    )

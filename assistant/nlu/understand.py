@@ -1,0 +1,225 @@
+"""Map one utterance to an intent and slot values, given the question that is open.
+
+The same function serves typed answers, recognised speech and audit files, so that what is
+tested in text is what runs on the microphone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.nlu.language import Language, Question
+from assistant.nlu.matcher import Match, PhraseIndex, best_whole
+from assistant.nlu.numbers import DurationParser, parse_pain
+from assistant.nlu.text import clauses, normalize
+
+#: Whole-utterance similarity (0-100) needed to take an utterance as a command or a question.
+COMMAND_CUTOFF = 87.0
+FAQ_CUTOFF = 84.0
+
+#: Intents an utterance can have.
+ANSWER, UNKNOWN, UNCLEAR, FAQ = "answer", "unknown", "unclear", "faq"
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What one utterance meant for the open question."""
+
+    intent: str  #: answer | unknown | unclear | faq | repeat | help | back | stop
+    slots: dict[str, Any] = field(default_factory=dict)  #: answers: the open slot and volunteered ones
+    confidence: float = 0.0  #: 0-1: how sure the match is (times the recogniser's confidence)
+    quote: str = ""  #: the person's words, cleaned, for reasons
+    faq: str | None = None  #: which question was asked, for intent "faq"
+    conflict: bool = False  #: the answer said two opposite things ("yes... no")
+
+
+class Understander:
+    """Built once per language; understands utterances for any open question."""
+
+    def __init__(self, lang: Language):
+        self.lang = lang
+        self.negators = frozenset(normalize(n) for n in lang.negators)
+        fillers = sorted((normalize(f) for f in lang.fillers), key=len, reverse=True)
+        self._fillers = [f.split() for f in fillers if f]
+        self.generic = PhraseIndex(
+            [(p, "yes") for p in lang.yes] + [(p, "no") for p in lang.no] + [(p, "unknown") for p in lang.unknown]
+        )
+        self.unknown_only = PhraseIndex((p, "unknown") for p in lang.unknown)
+        self.descriptive: dict[str, PhraseIndex] = {
+            slot: PhraseIndex((p, value) for value, phrases in q.answers.items() for p in phrases)
+            for slot, q in lang.questions.items()
+        }
+        self.pain_words = PhraseIndex((w, n) for w, n in lang.questions["pain_score"].words.items())
+        hq = lang.questions["hours_since_workout"]
+        low, high = hq.value_range or (0, 336)
+        self.durations = DurationParser(lang.units, lang.counts, lang.relative, low, high)
+        self._commands = {normalize(p): name for name, phrases in lang.commands.items() for p in phrases}
+        self._faq = {normalize(p): fid for fid, (asks, _) in lang.faq.items() for p in asks}
+        self.riskier = _riskier_values(lang)
+
+    # -- public -----------------------------------------------------------------------------
+    def understand(self, text: str, slot: str | None, asr_confidence: float | None = None) -> Understanding:
+        """Interpret `text` as the answer to the question that fills `slot` (None: no open question)."""
+        parts = clauses(text or "")
+        flat = [t for c in parts for t in c]
+        quote = " ".join((text or "").split())[:200]
+        scale = 1.0 if asr_confidence is None else max(0.0, min(1.0, asr_confidence))
+        if not flat:
+            return Understanding(UNCLEAR, quote=quote)
+        bare = " ".join(self._strip_fillers(flat))
+        command = best_whole(bare, self._commands, COMMAND_CUTOFF)
+        if command is not None and not (slot and self._is_plain_answer(bare, slot)):
+            return Understanding(command[0], confidence=command[1] * scale, quote=quote)
+        faq = best_whole(bare, self._faq, FAQ_CUTOFF)
+        if faq is not None:
+            return Understanding(FAQ, confidence=faq[1] * scale, quote=quote, faq=faq[0])
+        if slot is None:
+            return Understanding(UNCLEAR, quote=quote)
+        q = self.lang.questions[slot]
+        value, score, conflict = self._answer(q, parts, flat)
+        volunteered = self._volunteered(parts, exclude=slot)
+        if value is _UNCLEAR:
+            if volunteered:
+                return Understanding(ANSWER, volunteered, 0.9 * scale, quote, conflict=conflict)
+            return Understanding(UNCLEAR, quote=quote, conflict=conflict)
+        if value is None:
+            return Understanding(UNKNOWN, {slot: None, **volunteered}, score * scale, quote)
+        return Understanding(ANSWER, {slot: value, **volunteered}, score * scale, quote, conflict=conflict)
+
+    def answer_phrases(self, slot: str) -> list[str]:
+        """Every phrase that answers `slot` (for recogniser grammars)."""
+        q = self.lang.questions[slot]
+        phrases = [p for ps in q.answers.values() for p in ps]
+        if q.kind == "yesno":
+            phrases += list(self.lang.yes) + list(self.lang.no)
+        phrases += list(self.lang.unknown)
+        return phrases
+
+    # -- internals ----------------------------------------------------------------------------
+    def _strip_fillers(self, toks: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(toks):
+            for f in self._fillers:
+                if toks[i:i + len(f)] == f:
+                    i += len(f)
+                    break
+            else:
+                out.append(toks[i])
+                i += 1
+        return out
+
+    def _is_plain_answer(self, bare: str, slot: str) -> bool:
+        """A short answer that is also a command word ("back" for spreading) stays an answer."""
+        q = self.lang.questions[slot]
+        return any(normalize(p) == bare for ps in q.answers.values() for p in ps)
+
+    def _find(self, index: PhraseIndex, parts: list[list[str]]) -> list[Match]:
+        return [m for c in parts for m in index.find(c, self.negators)]
+
+    def _answer(self, q: Question, parts: list[list[str]], flat: list[str]) -> tuple[Any, float, bool]:
+        if q.kind == "yesno":
+            return self._yesno(q, parts)
+        if q.kind == "choice":
+            return self._choice(q, parts)
+        unknown = self._find(self.unknown_only, parts)
+        if q.kind == "number":
+            lo, hi = q.value_range or (0, 10)
+            pain_parts = [[t for t in c] for c in parts]
+            score = None
+            for c in pain_parts:
+                matches = [m for m in self.pain_words.find(c, self.negators) if m.negated]
+                if matches:  # "not too bad": don't read a word that was negated
+                    c[:] = [t for i, t in enumerate(c) if not any(m.start <= i < m.end for m in matches)]
+            score = parse_pain([t for c in pain_parts for t in c], self.pain_words, lo, hi)
+            if score is not None:
+                return score, 1.0, False
+        else:
+            hours = self.durations.parse(flat)
+            if hours is not None:
+                return hours, 1.0, False
+        return (None, 1.0, False) if unknown else (_UNCLEAR, 0.0, False)
+
+    def _yesno(self, q: Question, parts: list[list[str]]) -> tuple[Any, float, bool]:
+        desc = self._find(self.descriptive[q.slot], parts)
+        gen = self._find(self.generic, parts)
+        desc_vals = {bool(m.label) != m.negated for m in desc}
+        gen_vals = {m.label for m in gen if not m.negated}
+        yes_no = {v == "yes" for v in gen_vals if v != "unknown"}
+        score = min((m.score for m in desc + gen), default=1.0)
+        red_flag = q.slot in self.riskier
+        if desc_vals:
+            if len(desc_vals) == 1 and (not yes_no or yes_no == desc_vals):
+                return next(iter(desc_vals)), score, False
+            if red_flag:  # opposite signals on a warning sign: keep the warning (never under-triage)
+                return True, score * 0.8, True
+            if len(desc_vals) == 1:  # descriptive words outrank a bare yes/no
+                return next(iter(desc_vals)), score * 0.8, True
+            return _UNCLEAR, 0.0, True
+        if len(yes_no) == 1:
+            return next(iter(yes_no)), score, False
+        if len(yes_no) > 1:
+            return _UNCLEAR, 0.0, True
+        if "unknown" in gen_vals:
+            return None, score, False
+        return _UNCLEAR, 0.0, False
+
+    def _choice(self, q: Question, parts: list[list[str]]) -> tuple[Any, float, bool]:
+        matches = self._find(self.descriptive[q.slot], parts)
+        values = list(q.answers)
+        votes: set[Any] = set()
+        for m in matches:
+            if not m.negated:
+                votes.add(m.label)
+            elif len(values) == 2:  # "not sharp" -> the other one
+                votes.add(values[1] if m.label == values[0] else values[0])
+        score = min((m.score for m in matches), default=1.0)
+        if len(votes) == 1:
+            return next(iter(votes)), score, False
+        if len(votes) > 1:
+            risky = [v for v in votes if v in self.riskier.get(q.slot, ())]
+            if len(risky) == 1:  # "sharp but achy": keep the more serious reading
+                return risky[0], score * 0.8, True
+            return _UNCLEAR, 0.0, True
+        if self._find(self.unknown_only, parts):
+            return None, score, False
+        return _UNCLEAR, 0.0, False
+
+    def _volunteered(self, parts: list[list[str]], exclude: str) -> dict[str, Any]:
+        """Signs described in passing ("a sharp pain down my left leg"): only what they *are*.
+
+        A volunteered "no" never fills a yes/no slot: a warning sign is only ruled out by asking.
+        """
+        out: dict[str, Any] = {}
+        for slot, q in self.lang.questions.items():
+            if slot == exclude or q.kind in ("number", "duration"):
+                continue
+            matches = [m for m in self._find(self.descriptive[slot], parts)
+                       if not m.negated and len(m.phrase) >= q.volunteer_min_words]
+            if q.kind == "yesno":
+                if any(m.label is True for m in matches):
+                    out[slot] = True
+            else:
+                vals = {m.label for m in matches}
+                if len(vals) == 1:
+                    out[slot] = next(iter(vals))
+        return out
+
+
+class _Unclear:
+    def __repr__(self) -> str:
+        return "UNCLEAR"
+
+
+_UNCLEAR: Any = _Unclear()
+
+
+def _riskier_values(lang: Language) -> dict[str, set[Any]]:
+    """For each slot, the values that some triage rule looks at on their own (sharp, sudden, yes on a red flag)."""
+    out: dict[str, set[Any]] = {}
+    for rule in lang.rules:
+        if len(rule.when) == 1:
+            ((slot, test),) = rule.when.items()
+            if isinstance(test, (bool, str)) and test != "unknown":
+                out.setdefault(slot, set()).add(test)
+    return out
