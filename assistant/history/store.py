@@ -258,18 +258,24 @@ class HistoryStore:
 
     def all(self) -> list[StoredCheckIn]:
         """Every check-in, oldest first."""
+        if not self.path.exists():
+            return []  # reading never creates the file
         with self._connection() as conn:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM checkins ORDER BY at, id").fetchall()
         return [_row_to_checkin(row) for row in rows]
 
     def count(self) -> int:
         """How many check-ins are stored."""
+        if not self.path.exists():
+            return 0
         with self._connection() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM checkins").fetchone()[0])
 
     def latest(self, now: datetime, max_age_days: float = FOLLOW_UP_DAYS) -> StoredCheckIn | None:
         """The most recent check-in no older than max_age_days (for "same workout as last time?")."""
         now = _aware(now)
+        if not self.path.exists():
+            return None
         with self._connection() as conn:
             row = conn.execute(
                 f"SELECT {_COLUMNS} FROM checkins WHERE at <= ? AND at >= ? ORDER BY at DESC, id DESC LIMIT 1",
@@ -292,6 +298,8 @@ class HistoryStore:
         now = _aware(now)
         workout_at = _aware(workout_at)
         span = timedelta(hours=within_h)
+        if not self.path.exists():
+            return []
         with self._connection() as conn:
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM checkins WHERE workout_at IS NOT NULL"
