@@ -159,46 +159,30 @@ class VirtualAudio:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        for k, v in self.saved_env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        _restore_env(self.saved_env)
         _rescan_portaudio()
 
+    def kill_daemon(self) -> None:
+        """Kill the daemon abruptly (a 'device unplugged' for open streams)."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            for _ in range(100):
+                os.kill(self.pid, 0)
+                time.sleep(0.02)
+        except ProcessLookupError:
+            pass
 
-def start_virtual_audio(tmpdir: str | os.PathLike[str]) -> VirtualAudio:
-    """Start the daemon in ``tmpdir`` and point this process (and children) at it."""
-    for tool in ("pulseaudio", "pactl", "paplay", "parec"):
-        if shutil.which(tool) is None:
-            raise VirtualAudioUnavailable(f"{tool} is not installed (apt install pulseaudio pulseaudio-utils)")
-    if not Path(SYSTEM_ALSA_CONF).exists():
-        raise VirtualAudioUnavailable(f"{SYSTEM_ALSA_CONF} missing (apt install libasound2)")
-    if not list(Path("/usr/lib").glob("*/alsa-lib/libasound_module_pcm_pulse.so")):
-        raise VirtualAudioUnavailable("ALSA pulse plugin missing (apt install libasound2-plugins)")
-    d = Path(tmpdir).resolve()
-    run, state = d / "pulse", d / "state"
-    run.mkdir(parents=True, exist_ok=True)
-    state.mkdir(parents=True, exist_ok=True)
-    d.chmod(0o700)
-    (d / "vmic.pa").write_text(VMIC_PA)
-    (d / "asound-vmic.conf").write_text(ASOUND_CONF)
-    env = {
-        "XDG_RUNTIME_DIR": str(d),
-        "PULSE_RUNTIME_PATH": str(run),
-        "PULSE_STATE_PATH": str(state),
-        "PULSE_SERVER": f"unix:{run}/native",
-        "ALSA_CONFIG_PATH": f"{SYSTEM_ALSA_CONF}:{d / 'asound-vmic.conf'}",
-    }
-    saved = {k: os.environ.get(k) for k in _ENV_KEYS}
-    os.environ.update(env)
+    def restart(self) -> None:
+        """Start the daemon again after :meth:`kill_daemon` (close streams first)."""
+        self.kill_daemon()
+        self.pid = _launch(self.dir, self.saved_env)
+
+
+def _launch(d: Path, saved: dict[str, str | None]) -> int:
+    """Start pulseaudio with the files in ``d`` (env already set); return its PID."""
 
     def fail(reason: str) -> VirtualAudioUnavailable:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        _restore_env(saved)
         log = d / "pulse.log"
         tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
         return VirtualAudioUnavailable(f"{reason}: {' | '.join(tail)}" if tail else reason)
@@ -217,11 +201,48 @@ def start_virtual_audio(tmpdir: str | os.PathLike[str]) -> VirtualAudio:
     else:
         raise fail("pulseaudio started but does not answer 'pactl info'")
     try:
-        pid = int((run / "pid").read_text().split()[0])
+        pid = int((d / "pulse" / "pid").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         raise fail("pulseaudio wrote no pid file") from None
     _rescan_portaudio()
-    return VirtualAudio(dir=d, pid=pid, saved_env=saved)
+    return pid
+
+
+def _restore_env(saved: dict[str, str | None]) -> None:
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def start_virtual_audio(tmpdir: str | os.PathLike[str]) -> VirtualAudio:
+    """Start the daemon in ``tmpdir`` and point this process (and children) at it."""
+    for tool in ("pulseaudio", "pactl", "paplay", "parec"):
+        if shutil.which(tool) is None:
+            raise VirtualAudioUnavailable(f"{tool} is not installed (apt install pulseaudio pulseaudio-utils)")
+    if not Path(SYSTEM_ALSA_CONF).exists():
+        raise VirtualAudioUnavailable(f"{SYSTEM_ALSA_CONF} missing (apt install libasound2)")
+    if not list(Path("/usr/lib").glob("*/alsa-lib/libasound_module_pcm_pulse.so")):
+        raise VirtualAudioUnavailable("ALSA pulse plugin missing (apt install libasound2-plugins)")
+    d = Path(tmpdir).resolve()
+    run, state = d / "pulse", d / "state"
+    run.mkdir(parents=True, exist_ok=True)
+    state.mkdir(parents=True, exist_ok=True)
+    d.chmod(0o700)
+    (d / "vmic.pa").write_text(VMIC_PA)
+    (d / "asound-vmic.conf").write_text(ASOUND_CONF)
+    saved = {k: os.environ.get(k) for k in _ENV_KEYS}
+    os.environ.update(
+        {
+            "XDG_RUNTIME_DIR": str(d),
+            "PULSE_RUNTIME_PATH": str(run),
+            "PULSE_STATE_PATH": str(state),
+            "PULSE_SERVER": f"unix:{run}/native",
+            "ALSA_CONFIG_PATH": f"{SYSTEM_ALSA_CONF}:{d / 'asound-vmic.conf'}",
+        }
+    )
+    return VirtualAudio(dir=d, pid=_launch(d, saved), saved_env=saved)
 
 
 _shared: VirtualAudio | None = None
