@@ -318,6 +318,17 @@ class HistoryStore:
         log; secure_delete + VACUUM + a truncating checkpoint removes them, and
         files moved aside after damage are deleted too.
         """
+        count = 0
+        if self.path.exists():
+            count = self._delete_all()
+        for stale in self.path.parent.glob(self.path.name + ".corrupt-*"):
+            try:
+                stale.unlink()
+            except OSError as exc:
+                raise self._unavailable(exc) from None
+        return count
+
+    def _delete_all(self) -> int:
         with self._connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -329,11 +340,6 @@ class HistoryStore:
                 raise
             conn.execute("VACUUM")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        for stale in self.path.parent.glob(self.path.name + ".corrupt-*"):
-            try:
-                stale.unlink()
-            except OSError as exc:
-                raise self._unavailable(exc) from None
         return count
 
     # ---- connection and schema -------------------------------------------
