@@ -1,0 +1,151 @@
+"""The `backcheck` command: one entry point, many ends on the same conversation core.
+
+Every expected fault ends here as one plain sentence on stderr and an exit status; a traceback
+would only frighten someone sitting on a gym mat with a sore back.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence, TextIO
+
+from assistant.config import ConfigError, Settings, config_file_path, format_settings, load_settings
+from assistant.nlu.language import IntentDataError, Language, load_language
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="backcheck",
+        description="Offline check-in for lower back pain after a workout: ordinary soreness, or a reason "
+                    "to see a doctor? With no command, runs the check-in by voice.",
+    )
+    p.add_argument("--text", action="store_true", help="do the check-in by typing instead of speaking")
+    p.add_argument("--json", action="store_true", help="print the final record as JSON on stdout")
+    p.add_argument("--engine", choices=("auto", "vosk", "sphinx"), default=None, help="speech recogniser")
+    p.add_argument("--model-dir", type=Path, default=None, help="Vosk model folder to use")
+    p.add_argument("--device", default=None, help="microphone name (or part of it) or index")
+    p.add_argument("--output-device", default=None, help="speaker name or index")
+    p.add_argument("--config", type=Path, default=None, help="config file (TOML) to read")
+    p.add_argument("--data-dir", type=Path, default=None, help="where history is kept")
+    p.add_argument("--no-history", action="store_true", help="do not read or save check-in history")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("audit", help="run vignettes (scripted answers) through the conversation")
+    a.add_argument("file", type=Path, help="audit file (YAML list of vignettes)")
+    a.add_argument("--json", action="store_true", dest="audit_json", help="one JSON object per vignette")
+    a.add_argument("--record", action="store_true", help="save each vignette as a check-in in the history")
+
+    li = sub.add_parser("listen", help="recognise WAV files as answers to one question")
+    li.add_argument("--slot", required=True, help="the slot whose question the recordings answer")
+    li.add_argument("--engine", choices=("auto", "vosk", "sphinx"), default=argparse.SUPPRESS)
+    li.add_argument("--model-dir", type=Path, default=argparse.SUPPRESS)
+    li.add_argument("--json", action="store_true", dest="listen_json", help="one JSON object per file")
+    li.add_argument("files", nargs="+", type=Path, help="WAV files (any rate, mono or stereo, 16-bit PCM)")
+
+    sub.add_parser("devices", help="list microphones and speakers")
+    d = sub.add_parser("demo", help="a whole spoken check-in, answered by a synthetic voice")
+    d.add_argument("--vignette", default="radiating-left-leg", help="which built-in demo answers to use")
+    d.add_argument("--engine", choices=("auto", "vosk", "sphinx"), default=argparse.SUPPRESS)
+    sub.add_parser("config", help="show the settings in effect and where each came from")
+    m = sub.add_parser("models", help="download, install, list or verify Vosk models", add_help=False)
+    m.add_argument("models_args", nargs=argparse.REMAINDER)
+    h = sub.add_parser("history", help="past check-ins: table, --json, --plot, --export, --forget",
+                       add_help=False)
+    h.add_argument("history_args", nargs=argparse.REMAINDER)
+    b = sub.add_parser("bench", help="accuracy, false accepts, speed and memory of speech understanding",
+                       add_help=False)
+    b.add_argument("bench_args", nargs=argparse.REMAINDER)
+    return p
+
+
+def _settings(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
+    flags = {
+        "engine": getattr(args, "engine", None),
+        "model_dir": getattr(args, "model_dir", None),
+        "device": args.device,
+        "output_device": args.output_device,
+        "data_dir": args.data_dir,
+    }
+    return load_settings(flags=flags, config_path=args.config)
+
+
+def _print_err(msg: str) -> None:
+    print(f"backcheck: {msg}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        print("\nbackcheck: stopped.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings, sources = _settings(args)
+    except ConfigError as exc:
+        _print_err(str(exc))
+        return EXIT_USAGE
+    if args.command == "config":
+        print(format_settings(settings, sources, args.config or config_file_path()))
+        return EXIT_OK
+    if args.command == "models":
+        from assistant.model_store import models_command
+
+        return models_command(args.models_args, settings)
+    if args.command == "history":
+        from assistant.history.command import history_command
+
+        return history_command(args.history_args, settings.history_db)
+    if args.command == "bench":
+        from assistant.bench.command import bench_command
+
+        return bench_command(args.bench_args, settings)
+    try:
+        lang = load_language(settings.language)
+    except IntentDataError as exc:
+        _print_err(f"the language data is broken: {exc}")
+        return EXIT_FAIL
+    if args.command == "audit":
+        from assistant.dialog.audit_command import audit_command
+
+        return audit_command(lang, args.file, as_json=args.audit_json, record=args.record, settings=settings)
+    if args.command == "listen":
+        from assistant.voice.listen import listen_command
+
+        return listen_command(lang, settings, args.slot, args.files, as_json=args.listen_json)
+    if args.command == "devices":
+        from assistant.audio.devices import format_devices
+
+        print(format_devices())
+        return EXIT_OK
+    if args.command == "demo":
+        from assistant.voice.demo import demo_command
+
+        return demo_command(lang, settings, args.vignette)
+    if args.text:
+        from assistant.dialog.text_mode import text_checkin
+
+        return text_checkin(lang, settings, as_json=args.json, use_history=not args.no_history)
+    from assistant.voice.session import voice_checkin
+
+    return voice_checkin(lang, settings, as_json=args.json, use_history=not args.no_history)
+
+
+def dump_json(obj: Any, out: TextIO = sys.stdout) -> None:
+    """One JSON object per line, as the contract's --json outputs are."""
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

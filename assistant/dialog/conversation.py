@@ -1,0 +1,263 @@
+"""The check-in conversation: which question next, re-asks, commands, confirmations, red-flag jumps.
+
+It is a pure state machine (utterance in, words to say out), so voice, typed text, audit files
+and tests all drive exactly the same logic, and none of it knows where the words came from.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.nlu.language import Language
+from assistant.nlu.understand import ANSWER, FAQ, UNCLEAR, UNKNOWN, Understander, Understanding
+from assistant.triage.rules import condition_holds, evaluate, red_flag_slots, severity
+from assistant.triage.verdict import Verdict, decide
+
+#: Recognition confidence below which a heard red flag is confirmed before acting on it.
+DEFAULT_CONFIRM_THRESHOLD = 0.6
+#: A check-in never runs longer than this many turns, whatever is said (each turn may re-ask).
+MAX_TURNS = 80
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One utterance from any ear: the words, and the recogniser's confidence (None for typed text)."""
+
+    text: str
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the conversation is waiting for, so an ear can narrow what it listens for."""
+
+    slot: str | None  #: the slot the open question fills
+    confirming: bool  #: a yes/no confirmation of a red flag in `slot`
+    prompt: str  #: the words just asked
+
+
+@dataclass
+class CheckInResult:
+    """Everything a finished (or stopped) check-in learned."""
+
+    verdict: Verdict
+    slots: dict[str, Any]
+    quotes: dict[str, str]
+    questions: int
+    complete: bool
+    turns: int
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "level": self.verdict.level,
+            "reasons": list(self.verdict.reasons),
+            "slots": dict(self.slots),
+            "questions": self.questions,
+            "complete": self.complete,
+        }
+
+
+@dataclass
+class _Turn:
+    slot: str
+    filled: list[str] = field(default_factory=list)
+
+
+class Conversation:
+    """One check-in. Call `opening()`, then `hear()` for each utterance until `finished`."""
+
+    def __init__(self, lang: Language, understander: Understander | None = None, *,
+                 confirm_threshold: float = DEFAULT_CONFIRM_THRESHOLD,
+                 known: dict[str, Any] | None = None, known_quotes: dict[str, str] | None = None,
+                 intro: str | None = None):
+        self.lang = lang
+        self.nlu = understander or Understander(lang)
+        self.confirm_threshold = confirm_threshold
+        self.red_flags = red_flag_slots(lang)
+        self.slots: dict[str, Any] = dict(known or {})
+        self.quotes: dict[str, str] = dict(known_quotes or {})
+        self.intro = intro
+        self.current: str | None = None
+        self.prompt = ""
+        self.questions = 0
+        self.turns = 0
+        self.finished = False
+        self.result: CheckInResult | None = None
+        self._reasked: set[str] = set()
+        self._confirm: tuple[str, Understanding] | None = None
+        self._history: list[_Turn] = []
+        self._urgent_only = False
+
+    # -- what to listen for -------------------------------------------------------------------
+    def expecting(self) -> Expectation:
+        if self._confirm is not None:
+            return Expectation(self._confirm[0], True, self.prompt)
+        return Expectation(self.current, False, self.prompt)
+
+    # -- the flow -----------------------------------------------------------------------------
+    def opening(self) -> str:
+        """The greeting and the first question."""
+        first = self._advance()
+        head = self.lang.lines["greeting"]
+        if self.intro:
+            head = f"{head} {self.intro}"
+        return f"{head}\n{first}"
+
+    def hear(self, heard: Heard | None) -> str:
+        """Take one utterance (None = the person is gone / input ended) and return the reply."""
+        if self.finished:
+            return ""
+        self.turns += 1
+        if heard is None:
+            return self._finish(stopped=True)
+        if self.turns >= MAX_TURNS:
+            return self._finish(stopped=True)
+        if self._confirm is not None:
+            return self._hear_confirmation(heard)
+        assert self.current is not None
+        u = self.nlu.understand(heard.text, self.current, heard.confidence)
+        if u.intent == "repeat":
+            return self.prompt
+        if u.intent == "help":
+            return f"{self.lang.questions[self.current].help}\n{self.prompt}"
+        if u.intent == "back":
+            return self._go_back()
+        if u.intent == "stop":
+            return self._finish(stopped=True)
+        if u.intent == FAQ and u.faq:
+            answer = self.lang.faq[u.faq][1]
+            return f"{answer}\n{self.lang.lines['back_to_checkin']} {self.prompt}"
+        if u.intent in (UNCLEAR, UNKNOWN) and self.current not in self._reasked:
+            self._reasked.add(self.current)
+            prefix = self.lang.lines["not_understood"] + " " if u.intent == UNCLEAR else ""
+            return self._ask(self.current, prefix=prefix, simpler=True)
+        if u.intent == UNCLEAR:
+            u = Understanding(UNKNOWN, {self.current: None, **u.slots}, 0.0, u.quote)
+            note = self.lang.lines["moving_on"] + "\n"
+        else:
+            note = ""
+        flag = self._low_confidence_flag(u, heard)
+        if flag is not None:
+            self._confirm = (flag, u)
+            self.questions += 1
+            self.prompt = self.lang.questions[flag].confirm or self.lang.questions[flag].prompt
+            return self.prompt
+        return note + self._record(u)
+
+    # -- internals ----------------------------------------------------------------------------
+    def _low_confidence_flag(self, u: Understanding, heard: Heard) -> str | None:
+        if heard.confidence is None or u.confidence >= self.confirm_threshold:
+            return None
+        for slot, value in u.slots.items():
+            if value is True and slot in self.red_flags and self.lang.questions[slot].confirm:
+                return slot
+        return None
+
+    def _hear_confirmation(self, heard: Heard) -> str:
+        slot, original = self._confirm  # type: ignore[misc]
+        u = self.nlu.understand(heard.text, slot, None)
+        if u.intent == "repeat":
+            return self.prompt
+        self._confirm = None
+        if u.intent == ANSWER and u.slots.get(slot) is False and not u.conflict:
+            # a clear "no": ask the question itself once more, in simpler words
+            self._reasked.add(slot)
+            self.current = slot
+            return self._ask(slot, simpler=True)
+        # yes, unsure, silence, anything else: never let a confirmation hide a red flag
+        kept = "" if (u.intent == ANSWER and u.slots.get(slot) is True) else self.lang.lines["confirm_kept"] + "\n"
+        if u.intent == "stop":
+            self._store(original)
+            return self._finish(stopped=True)
+        return kept + self._record(original)
+
+    def _store(self, u: Understanding) -> list[str]:
+        assert self.current is not None
+        filled = []
+        for slot, value in u.slots.items():
+            # a warning sign described in passing overrides an earlier "no" (never under-triage)
+            overrides = value is True and self.slots.get(slot) is not True
+            if slot == self.current or slot not in self.slots or overrides:
+                self.slots[slot] = value
+                self.quotes[slot] = u.quote
+                filled.append(slot)
+        self._history.append(_Turn(self.current, filled))
+        return filled
+
+    def _record(self, u: Understanding) -> str:
+        self._store(u)
+        level, _ = evaluate(self.lang, self.slots)
+        if level == "emergency":
+            return self._finish(stopped=False, jump=True)
+        if severity(level) >= severity("urgent"):
+            self._urgent_only = True
+        nxt = self._advance()
+        if not nxt:
+            return self._finish(stopped=False, jump=self._urgent_only)
+        return nxt
+
+    def _next_slot(self) -> str | None:
+        for slot in self.lang.order:
+            if slot in self.slots:
+                continue
+            if self._urgent_only and self.red_flags.get(slot) != "emergency":
+                continue
+            q = self.lang.questions[slot]
+            if q.ask_if and not any(condition_holds(self.slots, c) for c in q.ask_if):
+                continue
+            return slot
+        return None
+
+    def _advance(self) -> str:
+        slot = self._next_slot()
+        self.current = slot
+        if slot is None:
+            return ""
+        return self._ask(slot)
+
+    def _ask(self, slot: str, prefix: str = "", simpler: bool = False) -> str:
+        q = self.lang.questions[slot]
+        self.current = slot
+        self.prompt = q.reask if simpler else q.prompt
+        self.questions += 1
+        return prefix + self.prompt
+
+    def _go_back(self) -> str:
+        if not self._history:
+            return f"{self.lang.lines['nothing_to_undo']}\n{self.prompt}"
+        turn = self._history.pop()
+        for slot in turn.filled:
+            self.slots.pop(slot, None)
+            self.quotes.pop(slot, None)
+        self.slots.pop(turn.slot, None)
+        self._reasked.discard(turn.slot)
+        self._urgent_only = False
+        return f"{self.lang.lines['going_back']} {self._ask(turn.slot)}"
+
+    def _summary(self) -> str:
+        if not self.slots:
+            return self.lang.lines["learned_nothing"]
+        lines = [self.lang.lines["learned_heading"]]
+        for slot in self.lang.order:
+            if slot in self.slots:
+                value = self.slots[slot]
+                shown = self.quotes.get(slot) if value is not None else self.lang.lines["unknown_answer"]
+                lines.append(f"  - {self.lang.questions[slot].topic}: {shown}")
+        return "\n".join(lines)
+
+    def _finish(self, stopped: bool, jump: bool = False) -> str:
+        complete = self._next_slot() is None and not stopped
+        if jump:
+            complete = True  # a red flag decides the verdict; the remaining questions cannot lower it
+        verdict = decide(self.lang, self.slots, self.quotes, complete=complete)
+        self.finished = True
+        self.current = None
+        self._confirm = None
+        self.result = CheckInResult(verdict, dict(self.slots), dict(self.quotes), self.questions, complete, self.turns)
+        parts = []
+        if stopped:
+            parts += [self.lang.lines["stopped"], self._summary()]
+        elif jump:
+            parts.append(self.lang.lines["red_flag_jump"])
+        parts += [verdict.text(self.lang), self.lang.lines["goodbye"]]
+        return "\n".join(parts)
