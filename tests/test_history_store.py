@@ -151,7 +151,8 @@ def test_migrates_a_version_1_database(db: Path) -> None:
     ]
     for at, workout_at, hours, pain in rows:
         conn.execute(
-            "INSERT INTO checkins (at, workout_at, hours, level, finished, slots, reasons) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO checkins (at, workout_at, hours, level, finished, slots, reasons)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (at, workout_at, hours, "normal", 1, f'{{"pain_score": {pain}}}', '["old"]'),
         )
     conn.commit()

@@ -110,8 +110,14 @@ def plot_history(
     level_names = messages()["plot"]["levels"]
     level_handles = [
         Line2D(
-            [], [], linestyle="", marker=LEVEL_STYLE[lvl][1], markersize=10, markerfacecolor=LEVEL_STYLE[lvl][0],
-            markeredgecolor=LEVEL_STYLE[lvl][0], label=level_names.get(lvl, lvl),
+            [],
+            [],
+            linestyle="",
+            marker=LEVEL_STYLE[lvl][1],
+            markersize=10,
+            markerfacecolor=LEVEL_STYLE[lvl][0],
+            markeredgecolor=LEVEL_STYLE[lvl][0],
+            label=level_names.get(lvl, lvl),
         )
         for lvl in LEVELS
     ]
@@ -120,8 +126,15 @@ def plot_history(
         Patch(facecolor="#fdae61", alpha=0.45, label=text("plot.should_ease").replace("\n", " ")),
         Line2D([], [], color="#7f7f7f", linestyle="--", label=text("plot.typical")),
         Line2D(
-            [], [], linestyle="", marker="o", markersize=10, markerfacecolor="white",
-            markeredgecolor="#555555", markeredgewidth=2.0, label=text("plot.stopped"),
+            [],
+            [],
+            linestyle="",
+            marker="o",
+            markersize=10,
+            markerfacecolor="white",
+            markeredgecolor="#555555",
+            markeredgewidth=2.0,
+            label=text("plot.stopped"),
         ),
     ]
     legend = ax.legend(
@@ -135,8 +148,15 @@ def plot_history(
     legend.set_zorder(5)
     if hidden:
         ax.text(
-            1.01, 0.0, text("plot.not_shown", count=hidden), transform=ax.transAxes,
-            fontsize=9, color="#555555", va="bottom", ha="left", wrap=True,
+            1.01,
+            0.0,
+            text("plot.not_shown", count=hidden),
+            transform=ax.transAxes,
+            fontsize=9,
+            color="#555555",
+            va="bottom",
+            ha="left",
+            wrap=True,
         )
 
     try:

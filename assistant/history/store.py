@@ -501,9 +501,8 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
             workout_at = _parse_time(workout_s)
             for i in range(len(groups) - 1, -1, -1):
                 g_workout, g_last, g_id = groups[i]
-                if (
-                    abs((g_workout - workout_at).total_seconds()) <= SAME_WORKOUT_H * 3600
-                    and at - g_last <= timedelta(days=FOLLOW_UP_DAYS)
+                if abs((g_workout - workout_at).total_seconds()) <= SAME_WORKOUT_H * 3600 and at - g_last <= timedelta(
+                    days=FOLLOW_UP_DAYS
                 ):
                     workout_id = g_id
                     groups[i] = (g_workout, at, g_id)

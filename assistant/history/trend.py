@@ -216,4 +216,3 @@ def _hours_text(hours: float | None) -> str:
         return "?"
     hours = max(0.0, hours)
     return f"{hours:.0f}" if abs(hours - round(hours)) < 0.05 else f"{hours:.1f}"
-
