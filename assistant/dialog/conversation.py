@@ -6,11 +6,11 @@ and tests all drive exactly the same logic, and none of it knows where the words
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from assistant.nlu.language import Language
 from assistant.nlu.understand import ANSWER, FAQ, UNCLEAR, UNKNOWN, Understander, Understanding
-from assistant.triage.rules import condition_holds, evaluate, red_flag_slots, severity
+from assistant.triage.rules import Finding, condition_holds, evaluate, red_flag_slots, severity
 from assistant.triage.verdict import Verdict, decide
 
 #: Recognition confidence below which a heard red flag is confirmed before acting on it.
@@ -69,7 +69,9 @@ class Conversation:
     def __init__(self, lang: Language, understander: Understander | None = None, *,
                  confirm_threshold: float = DEFAULT_CONFIRM_THRESHOLD,
                  known: dict[str, Any] | None = None, known_quotes: dict[str, str] | None = None,
-                 intro: str | None = None):
+                 intro: str | None = None, always_ask: set[str] | None = None,
+                 extra_findings: Callable[[dict[str, Any]], list[Finding]] | None = None,
+                 progress: str | None = None):
         self.lang = lang
         self.nlu = understander or Understander(lang)
         self.confirm_threshold = confirm_threshold
@@ -77,6 +79,9 @@ class Conversation:
         self.slots: dict[str, Any] = dict(known or {})
         self.quotes: dict[str, str] = dict(known_quotes or {})
         self.intro = intro
+        self.always_ask = set(always_ask or ())
+        self.extra_findings = extra_findings
+        self.progress = progress
         self.current: str | None = None
         self.prompt = ""
         self.questions = 0
@@ -126,6 +131,8 @@ class Conversation:
             return self._finish(stopped=True)
         if u.intent == FAQ and u.faq:
             answer = self.lang.faq[u.faq][1]
+            if u.faq == "progress" and self.progress:
+                answer = self.progress
             return f"{answer}\n{self.lang.lines['back_to_checkin']} {self.prompt}"
         if u.intent in (UNCLEAR, UNKNOWN) and self.current not in self._reasked:
             self._reasked.add(self.current)
@@ -203,7 +210,7 @@ class Conversation:
             if self._urgent_only and self.red_flags.get(slot) != "emergency":
                 continue
             q = self.lang.questions[slot]
-            if q.ask_if and not any(condition_holds(self.slots, c) for c in q.ask_if):
+            if slot not in self.always_ask and q.ask_if and not any(condition_holds(self.slots, c) for c in q.ask_if):
                 continue
             return slot
         return None
@@ -249,7 +256,8 @@ class Conversation:
         complete = self._next_slot() is None and not stopped
         if jump:
             complete = True  # a red flag decides the verdict; the remaining questions cannot lower it
-        verdict = decide(self.lang, self.slots, self.quotes, complete=complete)
+        extra = self.extra_findings(dict(self.slots)) if self.extra_findings else []
+        verdict = decide(self.lang, self.slots, self.quotes, complete=complete, extra=extra)
         self.finished = True
         self.current = None
         self._confirm = None

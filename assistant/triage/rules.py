@@ -6,7 +6,7 @@ this module only evaluates them, so the clinical logic can be read and reviewed 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from assistant.nlu.language import LEVELS, Language
 
@@ -62,7 +62,8 @@ def condition_holds(slots: Mapping[str, Any], when: Mapping[str, Any]) -> bool:
     return True
 
 
-def evaluate(lang: Language, slots: Mapping[str, Any], complete: bool = True) -> tuple[str, list[Finding]]:
+def evaluate(lang: Language, slots: Mapping[str, Any], complete: bool = True,
+             extra: Sequence[Finding] = ()) -> tuple[str, list[Finding]]:
     """The level and every finding, most serious first.
 
     `complete` is False when the check-in stopped early: then a missing warning-sign question
@@ -73,6 +74,7 @@ def evaluate(lang: Language, slots: Mapping[str, Any], complete: bool = True) ->
         for r in lang.rules
         if condition_holds(slots, r.when)
     ]
+    findings += list(extra)
     unk = lang.unknown_rule
     for slot in unk.get("slots", []):
         if slot in slots and slots[slot] is None:

@@ -6,7 +6,7 @@ trust and act on than a rule name.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from assistant.nlu.language import Language
 from assistant.triage.rules import Finding, evaluate
@@ -49,13 +49,15 @@ def _quoted(words: str) -> str:
 def reason_text(lang: Language, finding: Finding, quotes: Mapping[str, str]) -> str:
     said = [_quoted(quotes[s]) for s in finding.slots if quotes.get(s)]
     if not said:
-        return finding.reason[0].upper() + finding.reason[1:] + "."
+        text = finding.reason[0].upper() + finding.reason[1:]
+        return text if text.endswith(".") else text + "."
     return f"{lang.lines['you_said']} {' and '.join(dict.fromkeys(said))}: {finding.reason}."
 
 
-def decide(lang: Language, slots: Mapping[str, Any], quotes: Mapping[str, str], complete: bool = True) -> Verdict:
-    """Evaluate the rules and word the result."""
-    level, findings = evaluate(lang, slots, complete)
+def decide(lang: Language, slots: Mapping[str, Any], quotes: Mapping[str, str], complete: bool = True,
+           extra: Sequence[Finding] = ()) -> Verdict:
+    """Evaluate the rules (plus `extra` findings, e.g. from earlier check-ins) and word the result."""
+    level, findings = evaluate(lang, slots, complete, extra)
     top = [f for f in findings if f.level == level]
     if top:
         reasons = tuple(dict.fromkeys(reason_text(lang, f, quotes) for f in top))
