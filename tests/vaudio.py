@@ -64,6 +64,33 @@ class VirtualAudioUnavailable(RuntimeError):
     """The virtual devices cannot run here; ``str()`` is a pytest skip reason."""
 
 
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie nobody reaps, as under a container's init, counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def _signal_and_wait(pid: int, sig: int, timeout: float = 2.0) -> bool:
+    """Send ``sig`` to ``pid``; True once it has gone within ``timeout``."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return True
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if not _alive(pid):
+            return True
+        time.sleep(0.01)
+    return False
+
+
 def _rescan_portaudio() -> None:
     """Re-read the device list if sounddevice is importable (it may not be)."""
     try:
@@ -151,26 +178,14 @@ class VirtualAudio:
         if self.stopped:
             return
         self.stopped = True
-        try:
-            os.kill(self.pid, signal.SIGTERM)
-            for _ in range(100):
-                os.kill(self.pid, 0)
-                time.sleep(0.02)
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        if not _signal_and_wait(self.pid, signal.SIGTERM):
+            _signal_and_wait(self.pid, signal.SIGKILL)
         _restore_env(self.saved_env)
         _rescan_portaudio()
 
     def kill_daemon(self) -> None:
         """Kill the daemon abruptly (a 'device unplugged' for open streams)."""
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-            for _ in range(100):
-                os.kill(self.pid, 0)
-                time.sleep(0.02)
-        except ProcessLookupError:
-            pass
+        _signal_and_wait(self.pid, signal.SIGKILL)
 
     def restart(self) -> None:
         """Start the daemon again after :meth:`kill_daemon` (close streams first)."""
@@ -187,6 +202,9 @@ def _launch(d: Path, saved: dict[str, str | None]) -> int:
         tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
         return VirtualAudioUnavailable(f"{reason}: {' | '.join(tail)}" if tail else reason)
 
+    # a killed daemon may linger as a zombie (no init reaping it in a container),
+    # and pulseaudio then refuses to start, taking the old PID file for a live daemon
+    (d / "pulse" / "pid").unlink(missing_ok=True)
     r = subprocess.run(
         ["pulseaudio", "--daemonize=yes", "-n", f"--file={d / 'vmic.pa'}", "--exit-idle-time=-1",
          f"--log-target=file:{d / 'pulse.log'}"],

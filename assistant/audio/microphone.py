@@ -111,6 +111,8 @@ class MicrophoneSource:
         """
         if frames <= 0:
             raise ValueError("frames must be positive")
+        if self._closing:
+            return None
         want = 2 * frames
         deadline = None if timeout is None else time.monotonic() + timeout
         while len(self._pending) < want:
