@@ -51,14 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--vignette", default="radiating-left-leg", help="which built-in demo answers to use")
     d.add_argument("--engine", choices=("auto", "vosk", "sphinx"), default=argparse.SUPPRESS)
     sub.add_parser("config", help="show the settings in effect and where each came from")
-    m = sub.add_parser("models", help="download, install, list or verify Vosk models", add_help=False)
-    m.add_argument("models_args", nargs=argparse.REMAINDER)
-    h = sub.add_parser("history", help="past check-ins: table, --json, --plot, --export, --forget",
-                       add_help=False)
-    h.add_argument("history_args", nargs=argparse.REMAINDER)
-    b = sub.add_parser("bench", help="accuracy, false accepts, speed and memory of speech understanding",
-                       add_help=False)
-    b.add_argument("bench_args", nargs=argparse.REMAINDER)
+    # these parse their own options; listed here for --help
+    sub.add_parser("models", help="download, install, list or verify Vosk models", add_help=False)
+    sub.add_parser("history", help="past check-ins: table, --json, --plot, --export, --forget", add_help=False)
+    sub.add_parser("bench", help="accuracy, false accepts, speed and memory of speech understanding",
+                   add_help=False)
     return p
 
 
@@ -88,8 +85,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
+#: Commands that parse their own options (everything after the command word is theirs).
+PASSTHROUGH = ("models", "history", "bench")
+
+
+def _split_passthrough(argv: list[str]) -> tuple[list[str], str | None, list[str]]:
+    for i, word in enumerate(argv):
+        if word in PASSTHROUGH and not (i > 0 and argv[i - 1] in _VALUE_FLAGS):
+            return argv[:i], word, argv[i + 1:]
+    return argv, None, []
+
+
+_VALUE_FLAGS = ("--engine", "--model-dir", "--device", "--output-device", "--config", "--data-dir")
+
+
 def _main(argv: list[str]) -> int:
+    argv, passthrough, rest = _split_passthrough(argv)
     args = _parser().parse_args(argv)
+    if passthrough:
+        args.command = passthrough
     try:
         settings, sources = _settings(args)
     except ConfigError as exc:
@@ -101,15 +115,15 @@ def _main(argv: list[str]) -> int:
     if args.command == "models":
         from assistant.model_store import models_command
 
-        return models_command(args.models_args, settings)
+        return models_command(rest, settings)
     if args.command == "history":
         from assistant.history.command import history_command
 
-        return history_command(args.history_args, settings.history_db)
+        return history_command(rest, settings.history_db)
     if args.command == "bench":
         from assistant.bench.command import bench_command
 
-        return bench_command(args.bench_args, settings)
+        return bench_command(rest, settings)
     try:
         lang = load_language(settings.language)
     except IntentDataError as exc:

@@ -113,9 +113,10 @@ class Conversation:
         if self.finished:
             return ""
         self.turns += 1
-        if heard is None:
-            return self._finish(stopped=True)
-        if self.turns >= MAX_TURNS:
+        if heard is None or self.turns >= MAX_TURNS:
+            if self._confirm is not None:  # gone mid-confirmation: the red flag stands
+                self._store(self._confirm[1])
+                return self._finish(stopped=True, jump=evaluate(self.lang, self.slots)[0] == "emergency")
             return self._finish(stopped=True)
         if self._confirm is not None:
             return self._hear_confirmation(heard)

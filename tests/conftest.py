@@ -1,0 +1,33 @@
+"""Shared fixtures: the language data is loaded once per test session (it is validated on load)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant.nlu.language import Language, load_language
+from assistant.nlu.understand import Understander
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("BACKCHECK_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def lang() -> Language:
+    return load_language("en")
+
+
+@pytest.fixture(scope="session")
+def nlu(lang: Language) -> Understander:
+    return Understander(lang)
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the real user's history or config from a test."""
+    base = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("BACKCHECK_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
+    monkeypatch.delenv("BACKCHECK_CONFIG", raising=False)
+    monkeypatch.delenv("BACKCHECK_HISTORY_DB", raising=False)

@@ -1,0 +1,158 @@
+"""The conversation state machine through its public interface: opening(), hear(), expecting()."""
+from __future__ import annotations
+
+from assistant.dialog.conversation import MAX_TURNS, Conversation, Heard
+from assistant.nlu.language import Language
+from assistant.nlu.understand import Understander
+
+
+def talk(conv: Conversation, *answers: str | Heard) -> list[str]:
+    replies = [conv.opening()]
+    for a in answers:
+        if conv.finished:
+            break
+        replies.append(conv.hear(a if isinstance(a, Heard) else Heard(a)))
+    return replies
+
+
+def test_red_flag_questions_come_first(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    assert conv.expecting().slot == "bladder_bowel"
+
+
+def test_emergency_ends_questioning_at_once(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    replies = talk(conv, "yes, I can't control my bladder")
+    assert conv.finished and conv.result and conv.result.verdict.level == "emergency"
+    assert conv.questions == 1
+    assert "emergency services" in replies[-1]
+
+
+def test_volunteered_emergency_jumps_even_mid_questionnaire(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    talk(conv, "no", "no", "no", "no", "no", "a day", "slowly", "four", "dull, but I can't control my bladder")
+    assert conv.finished and conv.result.verdict.level == "emergency"
+
+
+def test_urgent_only_finishes_the_emergency_questions(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    talk(conv, "no, but my right leg feels weak")  # volunteered at the bladder question
+    assert not conv.finished
+    assert conv.expecting().slot == "saddle_numbness"
+    conv.hear(Heard("no"))
+    assert conv.finished and conv.result.verdict.level == "urgent"
+
+
+def test_unknown_red_flag_is_reasked_simpler_then_doctor(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    first = conv.expecting().prompt
+    reply = conv.hear(Heard("I don't know"))
+    assert conv.expecting().slot == "bladder_bowel" and reply != first
+    assert reply == lang.questions["bladder_bowel"].reask
+    conv.hear(Heard("I don't know"))
+    assert conv.slots["bladder_bowel"] is None
+    assert conv.expecting().slot == "saddle_numbness"
+
+
+def test_unclear_answer_recorded_unknown_after_one_reask(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    conv.hear(Heard("purple"))
+    assert conv.expecting().slot == "bladder_bowel"
+    conv.hear(Heard("purple"))
+    assert conv.slots["bladder_bowel"] is None
+
+
+def test_repeat_help_back(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    opening = conv.opening()
+    assert conv.hear(Heard("repeat")) == lang.questions["bladder_bowel"].prompt
+    assert lang.questions["bladder_bowel"].help in conv.hear(Heard("help"))
+    conv.hear(Heard("no"))
+    assert conv.expecting().slot == "saddle_numbness"
+    conv.hear(Heard("go back"))
+    assert conv.expecting().slot == "bladder_bowel" and "bladder_bowel" not in conv.slots
+    assert opening
+
+
+def test_faq_answers_then_resumes(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    reply = conv.hear(Heard("how long will it last?"))
+    assert "third day" in reply and reply.endswith(lang.questions["bladder_bowel"].prompt)
+    assert conv.expecting().slot == "bladder_bowel"
+
+
+def test_stop_says_what_was_learned(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    replies = talk(conv, "no", "stop")
+    assert conv.finished and not conv.result.complete
+    assert "bladder" in replies[-1] and "not a diagnosis" in replies[-1]
+    assert conv.result.verdict.level == "doctor"  # warning signs were left unchecked
+
+
+def test_end_of_input_finishes_cleanly(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    reply = conv.hear(None)
+    assert conv.finished and "not a diagnosis" in reply
+
+
+def test_normal_check_in(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    talk(conv, "no", "no", "no", "no", "no", "fifteen hours", "it crept up", "4", "tight", "spread out", "no", "no",
+         "no")
+    assert conv.finished and conv.result.verdict.level == "normal"
+    assert conv.result.questions == 13
+
+
+def test_low_confidence_red_flag_is_confirmed(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu, confirm_threshold=0.6)
+    conv.opening()
+    reply = conv.hear(Heard("yes", confidence=0.3))
+    assert reply == lang.questions["bladder_bowel"].confirm and conv.expecting().confirming
+    conv.hear(Heard("yes", confidence=0.9))
+    assert conv.finished and conv.result.verdict.level == "emergency"
+
+
+def test_unclear_confirmation_keeps_the_red_flag(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    conv.hear(Heard("yes", confidence=0.2))
+    conv.hear(Heard("mmm", confidence=0.2))
+    assert conv.finished and conv.result.verdict.level == "emergency"
+
+
+def test_silence_at_confirmation_keeps_the_red_flag(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    conv.hear(Heard("yes", confidence=0.2))
+    conv.hear(None)
+    assert conv.finished and conv.result.verdict.level == "emergency"
+
+
+def test_clear_no_at_confirmation_asks_again(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    conv.hear(Heard("yes", confidence=0.2))
+    reply = conv.hear(Heard("no", confidence=0.9))
+    assert reply == lang.questions["bladder_bowel"].reask and not conv.finished
+
+
+def test_confident_red_flag_is_not_confirmed(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    conv.hear(Heard("yes", confidence=0.95))
+    assert conv.finished and conv.questions == 1
+
+
+def test_turns_are_bounded(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    n = 0
+    while not conv.finished:
+        conv.hear(Heard("repeat"))
+        n += 1
+    assert n <= MAX_TURNS

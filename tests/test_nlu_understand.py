@@ -1,0 +1,116 @@
+"""Understanding: utterance + open question -> intent and slots, through the public Understander."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.nlu.understand import Understander
+
+
+@pytest.mark.parametrize("text,slot,expected", [
+    ("seven", "pain_score", 7),
+    ("7", "pain_score", 7),
+    ("about a six out of ten", "pain_score", 6),
+    ("six or seven", "pain_score", 7),
+    ("5/10", "pain_score", 5),
+    ("zero, it's basically gone", "pain_score", 0),
+    ("moderate", "pain_score", 5),
+    ("um, I guess like a four", "pain_score", 4),
+    ("last night", "hours_since_workout", 12),
+    ("yesterday morning", "hours_since_workout", 30),
+    ("two and a half days", "hours_since_workout", 60),
+    ("a week", "hours_since_workout", 168),
+    ("half an hour ago", "hours_since_workout", 0.5),
+    ("16", "hours_since_workout", 16),
+    ("a day and a half", "hours_since_workout", 36),
+    ("two or three days ago", "hours_since_workout", 72),
+    ("yesterday afternoon, so maybe twenty hours", "hours_since_workout", 20),
+    ("three months ago", "hours_since_workout", 336),
+    ("not sharp, more of an ache", "quality", "dull"),
+    ("a stabbing pain", "quality", "sharp"),
+    ("no, it's spread out", "localized", False),
+    ("yes, right in one spot", "localized", True),
+    ("yeah kind of", "leg_weakness", True),
+    ("nope", "night_pain", False),
+    ("my toes are tingling", "leg_symptoms", True),
+    ("no tingling at all", "leg_symptoms", False),
+    ("it doesn't wake me", "night_pain", False),
+    ("no better, same as day one", "trend", "same"),
+    ("it's getting worse", "trend", "worse"),
+    ("it hit me all at once during a squat", "onset", "sudden"),
+    ("it crept up overnight", "onset", "gradual"),
+    ("graduallly", "onset", "gradual"),
+    ("both sides", "side", "both"),
+])
+def test_answers(nlu: Understander, text: str, slot: str, expected: object) -> None:
+    u = nlu.understand(text, slot)
+    assert u.intent == "answer", u
+    assert u.slots[slot] == expected
+
+
+@pytest.mark.parametrize("text", ["maybe", "I haven't tried", "I don't know", "not sure", "no idea"])
+def test_hedges_are_unknown_never_no(nlu: Understander, text: str) -> None:
+    u = nlu.understand(text, "leg_weakness")
+    assert u.intent == "unknown"
+    assert u.slots == {"leg_weakness": None}
+
+
+def test_volunteered_slots(nlu: Understander) -> None:
+    u = nlu.understand("a sharp pain down my left leg", "quality")
+    assert u.slots == {"quality": "sharp", "leg_symptoms": True, "spreading": True, "side": "left"}
+
+
+def test_volunteered_no_never_fills_a_warning_sign(nlu: Understander) -> None:
+    u = nlu.understand("just stiff, my legs feel fine", "quality")
+    assert u.slots == {"quality": "dull"}
+
+
+@pytest.mark.parametrize("text", ["yes... no", "yes no", "yeah, well, no"])
+def test_contradiction_is_unclear(nlu: Understander, text: str) -> None:
+    u = nlu.understand(text, "night_pain")
+    assert u.intent == "unclear" and u.conflict
+
+
+def test_warning_sign_beats_a_bare_no(nlu: Understander) -> None:
+    u = nlu.understand("no, I can't stand on my left leg", "one_leg_weight")
+    assert u.slots["one_leg_weight"] is True
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("repeat", "repeat"), ("say that again", "repeat"), ("help", "help"), ("go back", "back"),
+    ("stop", "stop"), ("cancel", "stop"), ("um, stop", "stop"),
+])
+def test_commands(nlu: Understander, text: str, intent: str) -> None:
+    assert nlu.understand(text, "onset").intent == intent
+
+
+def test_stop_inside_an_answer_is_not_a_command(nlu: Understander) -> None:
+    u = nlu.understand("yes, it won't stop waking me up", "night_pain")
+    assert u.intent == "answer" and u.slots["night_pain"] is True
+
+
+@pytest.mark.parametrize("text,faq", [
+    ("is this normal?", "is_normal"), ("how long will it last", "how_long"), ("what can I do now", "what_now"),
+    ("which exercises help?", "exercises"), ("how do I prevent it", "prevent"),
+    ("when should I see a doctor", "see_doctor"),
+])
+def test_faq(nlu: Understander, text: str, faq: str) -> None:
+    u = nlu.understand(text, "pain_score")
+    assert u.intent == "faq" and u.faq == faq
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙂🙂🙂", "asdf qwer zxcv", "x" * 10_000, "ça va très bien"])
+def test_bad_input_is_unclear(nlu: Understander, text: str) -> None:
+    assert nlu.understand(text, "pain_score").intent == "unclear"
+
+
+def test_out_of_range_number_is_not_guessed(nlu: Understander) -> None:
+    assert nlu.understand("eleven", "pain_score").intent == "unclear"
+
+
+def test_asr_confidence_scales_confidence(nlu: Understander) -> None:
+    assert nlu.understand("yes", "leg_weakness", asr_confidence=0.3).confidence == pytest.approx(0.3)
+
+
+def test_answer_phrases_cover_commands_free_answers(nlu: Understander) -> None:
+    phrases = nlu.answer_phrases("leg_weakness")
+    assert "yes" in phrases and "no" in phrases and "i dont know" in phrases
