@@ -4,8 +4,8 @@ Why not ``pyttsx3.say()`` + ``runAndWait()``: on Linux pyttsx3 2.99 hands the
 audio to ``aplay`` and returns after ~0.01 s while the sound plays on for
 seconds, so the microphone could not be muted for the right time; and after
 one ``save_to_file`` every later ``say`` goes to that file.  Instead each
-utterance is synthesised to a WAV (a fresh pyttsx3 engine, or the
-``espeak-ng`` program) and played with ``sounddevice``, blocking, on the chosen
+utterance is synthesised to a WAV (by the ``espeak-ng`` program, or a fresh
+pyttsx3 engine) and played with ``sounddevice``, blocking, on the chosen
 output device: when :meth:`SpeakerMouth.say` returns, the sound has played.
 
 Muting is the caller's job, so the mouth knows nothing about microphones::
@@ -122,7 +122,7 @@ def synthesize_native(
 ) -> tuple[np.ndarray, int]:
     """Speech for ``text`` as ``(float samples in [-1, 1), sample rate)`` at the engine's own rate."""
     if engine == "auto":
-        engine = "pyttsx3"
+        engine = "espeak-ng" if shutil.which("espeak-ng") else "pyttsx3"
     with tempfile.TemporaryDirectory(prefix="backcheck-tts-") as tmp:
         out = Path(tmp) / "say.wav"
         _SYNTHS[engine](text, voice, rate, out)
@@ -142,8 +142,8 @@ def synthesize(text: str, voice: str | None = "en-us", rate: int = DEFAULT_RATE)
 class SpeakerMouth:
     """Synthesises each utterance and plays it on an output device, blocking.
 
-    ``engine``: "pyttsx3" (libespeak-ng on Linux, the OS voice elsewhere) or
-    "espeak-ng" (the program).  ``rate`` is words per minute, ``voice`` an
+    ``engine``: "espeak-ng" (the program) or "pyttsx3" (libespeak-ng on
+    Linux, the OS voice elsewhere).  ``rate`` is words per minute, ``voice`` an
     engine voice id (``espeak-ng --voices``).  ``echo``: also print each text.
     If playback fails mid-conversation, the mouth reports it once through
     ``notice`` and prints from then on (``fallback``), so the check-in goes on.
@@ -154,7 +154,7 @@ class SpeakerMouth:
         rate: int = DEFAULT_RATE,
         voice: str | None = None,
         output_device: str | int | None = None,
-        engine: Literal["pyttsx3", "espeak-ng"] = "pyttsx3",
+        engine: Literal["pyttsx3", "espeak-ng"] = "espeak-ng",
         *,
         echo: TextIO | None = None,
         fallback: Mouth | None = None,
@@ -229,7 +229,10 @@ def make_mouth(
     ``PrintMouth`` on ``echo`` (default stdout), so the check-in goes on.
     """
     say_notice = notice if notice is not None else _stderr_notice
-    engines: list[Literal["pyttsx3", "espeak-ng"]] = ["pyttsx3", "espeak-ng"] if engine == "auto" else [engine]
+    # espeak-ng (the program) first: deterministic, and a crash stays in its own
+    # process; pyttsx3 2.99 in-process gives slightly different audio each time
+    # and keeps global state; it remains the choice where espeak-ng is absent.
+    engines: list[Literal["pyttsx3", "espeak-ng"]] = ["espeak-ng", "pyttsx3"] if engine == "auto" else [engine]
     problems: list[str] = []
     chosen: Literal["pyttsx3", "espeak-ng"] | None = None
     for name in engines:
