@@ -32,7 +32,7 @@ import numpy as np
 from assistant.audio.devices import find_device, import_sounddevice
 from assistant.audio.errors import AudioError, AudioUnavailable
 from assistant.audio.resample import resample
-from assistant.audio.sources import SAMPLE_RATE, read_wav, to_16k_mono, to_int16
+from assistant.audio.sources import read_wav, to_16k_mono, to_int16
 
 Engine = Literal["auto", "pyttsx3", "espeak-ng"]
 DEFAULT_RATE = 165
