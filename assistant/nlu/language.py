@@ -99,6 +99,7 @@ class Language:
     incomplete_rule: dict[str, str]
     advice: dict[str, tuple[str, ...]]
     disclaimer: str
+    normal_reason: str
     lines: dict[str, str]
 
 
@@ -319,5 +320,6 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         units=nums["units"], counts=nums["counts"], relative=nums["relative"],
         levels={k: dict(v) for k, v in levels.items()}, rules=tuple(rules), unknown_rule=dict(unknown_rule),
         incomplete_rule={k: str(v) for k, v in incomplete.items()}, advice=advice,
-        disclaimer=_text(tdata.get("disclaimer"), tpath, "disclaimer"), lines=lines,
+        disclaimer=_text(tdata.get("disclaimer"), tpath, "disclaimer"),
+        normal_reason=_text(tdata.get("normal_reason"), tpath, "normal_reason"), lines=lines,
     )
