@@ -31,3 +31,14 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
     monkeypatch.delenv("BACKCHECK_CONFIG", raising=False)
     monkeypatch.delenv("BACKCHECK_HISTORY_DB", raising=False)
+
+
+@pytest.fixture(scope="session")
+def virtual_audio(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A private PulseAudio with a virtual 16 kHz microphone and speaker, one per test session.
+
+    Skips (with the reason) where the sound server cannot start.
+    """
+    from tests import vaudio
+
+    yield from vaudio.virtual_audio_session(tmp_path_factory.mktemp("vaudio"))

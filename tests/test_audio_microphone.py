@@ -8,19 +8,13 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-import vaudio
+from tests import vaudio
 
 from assistant.audio.errors import AudioDeviceLost, AudioUnavailable
 from assistant.audio.microphone import MicrophoneSource, level_report
 from assistant.audio.sources import AudioSource
 
 pytestmark = pytest.mark.audio
-
-
-@pytest.fixture(scope="session")
-def virtual_audio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[vaudio.VirtualAudio]:
-    """A private PulseAudio with a virtual mic and speaker (skips when unavailable)."""
-    yield from vaudio.virtual_audio_session(tmp_path_factory.mktemp("vaudio"))
 
 
 @pytest.fixture(scope="module")

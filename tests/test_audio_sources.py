@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from wavgen import tone, write_wav
+from tests.wavgen import tone, write_wav
 
 from assistant.audio.errors import AudioError, AudioFileError
 from assistant.audio.resample import resample_poly

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-import vaudio
+from tests import vaudio
 
 from assistant.audio.devices import DeviceInfo
 from assistant.audio.sources import to_16k_mono
@@ -24,12 +24,6 @@ from assistant.speech.tts import (
 )
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
-
-
-@pytest.fixture(scope="session")
-def virtual_audio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[vaudio.VirtualAudio]:
-    """Shared with test_audio_microphone (one daemon per session)."""
-    yield from vaudio.virtual_audio_session(tmp_path_factory.mktemp("vaudio"))
 
 
 def _envelope(x: np.ndarray) -> np.ndarray:

@@ -1,0 +1,95 @@
+"""Test audio from espeak-ng: real synthetic speech, never committed WAVs.
+
+Why: recognition tests must feed real audio through the real engines, and
+espeak-ng can make it on the fly in several voices, speeds and noise levels.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import tempfile
+import wave
+from pathlib import Path
+
+import numpy as np
+
+RATE = 16000
+
+#: English voices that ship with espeak-ng and sound different enough.
+EN_VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb-x-rp", "en+m3")
+
+
+def resample(samples: np.ndarray, src_rate: int, dst_rate: int = RATE) -> np.ndarray:
+    """Polyphase resampling to ``dst_rate`` (int16 in, int16 out)."""
+    if src_rate == dst_rate:
+        return samples.astype(np.int16, copy=False)
+    from scipy.signal import resample_poly
+
+    g = math.gcd(src_rate, dst_rate)
+    out = resample_poly(samples.astype(np.float64), dst_rate // g, src_rate // g)
+    return np.clip(np.round(out), -32768, 32767).astype(np.int16)
+
+
+def read_wav(path: Path | str, rate: int = RATE) -> np.ndarray:
+    """Read a 16-bit PCM WAV (any rate, mono or stereo) as mono int16 at ``rate``."""
+    with wave.open(str(path), "rb") as w:
+        if w.getsampwidth() != 2:
+            raise ValueError(f"{path}: only 16-bit PCM is supported")
+        data = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+        if w.getnchannels() > 1:
+            data = data.reshape(-1, w.getnchannels()).mean(axis=1).astype(np.int16)
+        return resample(data, w.getframerate(), rate)
+
+
+def add_noise(samples: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
+    """Add white noise at ``snr_db`` relative to the speech power (speech frames only)."""
+    x = samples.astype(np.float64)
+    voiced = x[np.abs(x) > 0.05 * max(1.0, np.abs(x).max())]
+    power = float(np.mean(voiced**2)) if voiced.size else 1.0
+    rng = np.random.default_rng(seed)
+    noise = rng.normal(0.0, math.sqrt(power / 10 ** (snr_db / 10)), x.shape)
+    return np.clip(np.round(x + noise), -32768, 32767).astype(np.int16)
+
+
+def speak(
+    text: str,
+    voice: str = "en-us",
+    speed: int = 160,
+    noise_db: float | None = None,
+    seed: int = 0,
+    lead_s: float = 0.3,
+    tail_s: float = 0.8,
+) -> np.ndarray:
+    """Synthesize ``text`` with espeak-ng as int16 mono 16 kHz samples.
+
+    ``noise_db`` is a signal-to-noise ratio in dB (None: clean). Silence of
+    ``lead_s``/``tail_s`` seconds is padded around the speech so endpointers
+    see a natural start and end.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "say.wav"
+        subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(out), text],
+            check=True,
+            capture_output=True,
+        )
+        pcm = read_wav(out)
+    pcm = np.concatenate(
+        [np.zeros(int(lead_s * RATE), np.int16), pcm, np.zeros(int(tail_s * RATE), np.int16)]
+    )
+    if noise_db is not None:
+        pcm = add_noise(pcm, noise_db, seed)
+    return pcm
+
+
+def silence(seconds: float) -> np.ndarray:
+    """Digital silence."""
+    return np.zeros(int(seconds * RATE), np.int16)
+
+
+def white_noise(seconds: float, level_db: float = -30.0, seed: int = 0) -> np.ndarray:
+    """White noise at ``level_db`` dBFS RMS."""
+    rng = np.random.default_rng(seed)
+    rms = 32767 * 10 ** (level_db / 20)
+    return np.clip(rng.normal(0, rms, int(seconds * RATE)), -32768, 32767).astype(np.int16)
