@@ -93,6 +93,8 @@ class Language:
     units: dict[str, float]
     counts: dict[str, float]
     relative: dict[str, float]
+    number_words: tuple[str, ...]
+    grammar_counts: dict[str, tuple[str, ...]]  #: unit -> counts offered to a recogniser with it
     levels: dict[str, dict[str, str]]
     rules: tuple[Rule, ...]
     unknown_rule: dict[str, Any]
@@ -274,6 +276,13 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
             _need(isinstance(n, (int, float)), dpath, f"{key}.{w}", "must be a number")
         nums[key] = {str(k): float(v) for k, v in part.items()}
 
+    number_words = _str_list(ddata.get("number_words"), dpath, "number_words")
+    gc = ddata.get("grammar_counts")
+    _need(isinstance(gc, dict) and gc, dpath, "grammar_counts", "must map a unit to the counts said with it")
+    for unit in gc:
+        _need(unit in nums["units"], dpath, f"grammar_counts.{unit}", "is not one of the units")
+    grammar_counts = {str(u): _str_list(c, dpath, f"grammar_counts.{u}") for u, c in gc.items()}
+
     tpath = base / "triage.yaml"
     tdata = _read(tpath)
     _need(isinstance(tdata, dict), tpath, "(top)", "must be a mapping")
@@ -318,6 +327,7 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         yes=lists["yes"], no=lists["no"], unknown=lists["unknown"], fillers=lists["fillers"],
         negators=lists["negators"], commands=commands, faq=faq,
         units=nums["units"], counts=nums["counts"], relative=nums["relative"],
+        number_words=number_words, grammar_counts=grammar_counts,
         levels={k: dict(v) for k, v in levels.items()}, rules=tuple(rules), unknown_rule=dict(unknown_rule),
         incomplete_rule={k: str(v) for k, v in incomplete.items()}, advice=advice,
         disclaimer=_text(tdata.get("disclaimer"), tpath, "disclaimer"),

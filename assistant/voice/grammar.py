@@ -1,0 +1,92 @@
+"""What a recogniser may hear while a question is open: phrases built from intents/.
+
+A small model on a Raspberry Pi is accurate when it only has to choose among the answers that
+make sense right now (the per-question grammar), so these lists come from the same data the
+understanding uses, plus the commands and questions that work at any moment.
+"""
+from __future__ import annotations
+
+import re
+
+from assistant.dialog.conversation import Expectation
+from assistant.nlu.language import Language
+
+_SPOKEN = re.compile(r"[^a-z' ]+")
+
+
+def _spoken(phrase: str) -> str:
+    """Phrases as a recogniser's dictionary spells them: lower case, words only, digits spelt out."""
+    words = phrase.lower().replace("1 ", "one ").replace(" 1", " one")
+    words = _SPOKEN.sub(" ", words)
+    words = re.sub(r"\b(cant|dont|doesnt|didnt|isnt|wont|havent|hasnt|couldnt|im|its|thats)\b",
+                   lambda m: _APOSTROPHE[m.group(1)], words)
+    return " ".join(words.split())
+
+
+_APOSTROPHE = {"cant": "can't", "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "isnt": "isn't",
+               "wont": "won't", "havent": "haven't", "hasnt": "hasn't", "couldnt": "couldn't", "im": "i'm",
+               "its": "it's", "thats": "that's"}
+
+
+def _numbers(lang: Language) -> list[str]:
+    q = lang.questions["pain_score"]
+    low, high = q.value_range or (0, 10)
+    scores = list(lang.number_words[int(low):int(high) + 1])
+    out = scores + [f"{s} out of ten" for s in scores] + [f"about {s}" for s in scores]
+    out += [f"{a} or {b}" for a, b in zip(scores, scores[1:])]
+    return out + list(q.words)
+
+
+def _durations(lang: Language) -> list[str]:
+    out: list[str] = list(lang.relative)
+    for unit, counts in lang.grammar_counts.items():
+        singular = unit[:-1] if unit.endswith("s") else unit
+        out += [f"a {singular}", f"a {singular} ago", f"about a {singular}"]
+        for c in counts:
+            out += [f"{c} {unit}", f"{c} {unit} ago", f"about {c} {unit}"]
+    out += ["an hour", "an hour ago", "half an hour", "half an hour ago", "a couple of hours", "a few hours",
+            "a couple of days", "a few days", "a day and a half", "two and a half days"]
+    return out
+
+
+def _always(lang: Language) -> list[str]:
+    """Commands and questions that work at any moment, plus "I don't know"."""
+    out = [p for phrases in lang.commands.values() for p in phrases]
+    out += [p for asks, _ in lang.faq.values() for p in asks]
+    return out + list(lang.unknown)
+
+
+_CACHE: dict[tuple[int, str | None, bool], tuple[str, ...]] = {}
+
+
+def _phrases(lang: Language, slot: str | None, confirming: bool) -> tuple[str, ...]:
+    key = (id(lang), slot, confirming)
+    if key not in _CACHE:
+        _CACHE[key] = _build(lang, slot, confirming)
+    return _CACHE[key]
+
+
+def _build(lang: Language, slot: str | None, confirming: bool) -> tuple[str, ...]:
+    phrases: list[str] = []
+    if slot is not None:
+        q = lang.questions[slot]
+        if confirming or q.kind == "yesno":
+            phrases += list(lang.yes) + list(lang.no)
+        if not confirming:
+            phrases += [p for ps in q.answers.values() for p in ps]
+            if q.kind == "number":
+                phrases += _numbers(lang)
+            elif q.kind == "duration":
+                phrases += _durations(lang)
+    phrases += _always(lang)
+    return tuple(dict.fromkeys(s for s in (_spoken(p) for p in phrases) if s))
+
+
+def grammar_for(lang: Language, expecting: Expectation) -> list[str]:
+    """The phrases a recogniser should listen for while `expecting` is open."""
+    return list(_phrases(lang, expecting.slot, expecting.confirming))
+
+
+def grammar_for_slot(lang: Language, slot: str) -> list[str]:
+    """The phrases for the question that fills `slot` (used by `backcheck listen`)."""
+    return list(_phrases(lang, slot, False))
