@@ -98,7 +98,7 @@ def test_say_plays_on_the_speaker_and_returns_after_it(virtual_audio: vaudio.Vir
     ref = to_16k_mono(*synthesize_native(text, "en-us", 200, engine))  # type: ignore[arg-type]
     # (pyttsx3's in-process espeak varies slightly between runs: compare loudness envelopes)
     corr = _best_correlation(_envelope(heard), _envelope(ref))
-    assert corr > (0.98 if engine == "espeak-ng" else 0.9)  # a different sentence: ~0.65
+    assert corr > 0.9  # a different sentence: ~0.65 (the envelope varies a little with capture timing)
     if engine == "espeak-ng":  # deterministic: the very waveform came out of the speaker
         assert _best_correlation(heard.astype(float), ref.astype(float)) > 0.9
     # and nothing was still playing when say() returned
