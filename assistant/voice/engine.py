@@ -1,0 +1,34 @@
+"""Choose and open the recogniser once, and say which one is in use (a person should know)."""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from assistant.config import Settings
+from assistant.nlu.language import CONTRACT_SLOTS, Language
+from assistant.voice.grammar import grammar_for_slot
+
+
+def open_recognizer(settings: Settings, lang: Language, *, announce: bool = True) -> Any | None:
+    """The recogniser the settings ask for, or None after printing what to do."""
+    from assistant.speech.recognizer import SpeechError, make_recognizer
+
+    engine = None if settings.engine == "auto" else settings.engine
+    model_dir = settings.model_dir
+    if model_dir is None and engine != "sphinx":
+        from assistant.model_store import find_model
+
+        model_dir = find_model(settings.model_search_dirs)
+    try:
+        recognizer = make_recognizer(engine, model_dir)
+    except SpeechError as exc:
+        print(f"backcheck: {exc}", file=sys.stderr)
+        return None
+    if announce:
+        print(f"backcheck: speech recognition: {recognizer.engine} ({recognizer.model})", file=sys.stderr)
+        phrases = sorted({p for s in CONTRACT_SLOTS for p in grammar_for_slot(lang, s)})
+        missing = recognizer.missing_words(phrases)
+        if missing:
+            print(f"backcheck: the {recognizer.engine} model does not know these words, so answers using them "
+                  f"must be said another way: {', '.join(sorted(missing))}", file=sys.stderr)
+    return recognizer

@@ -1,0 +1,59 @@
+"""`backcheck listen --slot SLOT [--engine vosk|sphinx] [--json] FILE.wav ...` (the contract's command).
+
+Each recording is heard as the answer to the question that fills SLOT, through the same grammar,
+recogniser and understanding as a live check-in.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.nlu.language import CONTRACT_SLOTS, Language
+from assistant.nlu.understand import ANSWER, Understander
+from assistant.voice.grammar import grammar_for_slot
+
+
+def understood_value(nlu: Understander, slot: str, recognition: Any) -> Any:
+    """The slot value a recognition means, or None when nothing usable was heard."""
+    if recognition.rejected or not recognition.transcript:
+        return None
+    u = nlu.understand(recognition.transcript, slot, recognition.confidence)
+    return u.slots.get(slot) if u.intent == ANSWER else None
+
+
+def listen_command(lang: Language, settings: Settings, slot: str, files: list[Path], *, as_json: bool) -> int:
+    """Exit 0 when every file was read, 1 when any could not be, 2 for a wrong slot or engine."""
+    from assistant.audio.errors import AudioError
+    from assistant.audio.sources import WavSource
+    from assistant.cli import dump_json
+    from assistant.voice.engine import open_recognizer
+
+    if slot not in CONTRACT_SLOTS:
+        print(f"backcheck listen: unknown slot '{slot}' (known: {', '.join(CONTRACT_SLOTS)})", file=sys.stderr)
+        return 2
+    recognizer = open_recognizer(settings, lang)
+    if recognizer is None:
+        return 2
+    nlu = Understander(lang)
+    phrases = grammar_for_slot(lang, slot)
+    failed = 0
+    for path in files:
+        try:
+            with WavSource(path) as source:
+                r = recognizer.recognize(source, phrases, max_s=3600.0, silence_timeout_s=3600.0)
+        except AudioError as exc:
+            print(f"backcheck listen: {path}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        value = understood_value(nlu, slot, r)
+        row = {"file": str(path), "transcript": r.transcript, "value": value,
+               "confidence": round(float(r.confidence), 3), "audio_s": round(float(r.audio_s), 3),
+               "compute_s": round(float(r.compute_s), 4)}
+        if as_json:
+            dump_json(row)
+        else:
+            print(f"{str(path)[-40:]:40} {r.transcript[:30]!r:32} -> {value!s:8} "
+                  f"conf {row['confidence']:.2f}  {row['audio_s']:.2f}s audio in {row['compute_s']:.3f}s")
+    return 1 if failed else 0
