@@ -193,7 +193,9 @@ class Conversation:
         return filled
 
     def _record(self, u: Understanding) -> str:
-        self._store(u)
+        asked = self.current
+        filled = self._store(u)
+        ack = self.lang.lines["volunteered"] + " " if any(s != asked for s in filled) else ""
         level, _ = evaluate(self.lang, self.slots)
         if level == "emergency":
             return self._finish(stopped=False, jump=True)
@@ -202,7 +204,7 @@ class Conversation:
         nxt = self._advance()
         if not nxt:
             return self._finish(stopped=False, jump=self._urgent_only)
-        return nxt
+        return ack + nxt
 
     def _next_slot(self) -> str | None:
         for slot in self.lang.order:
