@@ -1,0 +1,177 @@
+"""`backcheck bench [--quick] [--engine NAME] [--out DIR]`: the benchmark that decides.
+
+Runs synthetic spoken answers at six noise levels, real recorded voices, false-accept probes, and
+speed/memory per engine, beside the naive keyword skill, and writes DIR/results.json,
+DIR/results.md (printed too) and DIR/accuracy_vs_snr.png.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.bench.corpus import (SPEEDS, VOICES, BenchError, answer_phrasings, real_items, reject_items,
+                                    shared_speech_dir, spoken, synthetic_items, talkers)
+from assistant.bench.report import TARGETS, summarize, write
+from assistant.bench.runner import EngineSpec, import_recognizer_api, run_items
+from assistant.bench.speed import measure_engine
+from assistant.nlu.language import IntentDataError, load_language
+
+DEFAULT_OUT = Path("bench/out")
+SNRS: list[float | None] = [None, 24.0, 18.0, 12.0, 6.0, 0.0]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much of each part to run (full run: under 10 minutes on 2 cores with pocketsphinx)."""
+
+    synthetic_per_snr: int
+    snrs: tuple[float | None, ...]
+    real_snrs: tuple[float | None, ...]
+    real_per_word: int | None
+    reject_per_word: int | None
+    reject_extras: int
+    speed_utterances: int
+    paced: int
+
+
+FULL = Plan(synthetic_per_snr=110, snrs=tuple(SNRS), real_snrs=(None, 12.0, 6.0), real_per_word=20,
+            reject_per_word=None, reject_extras=4, speed_utterances=8, paced=3)
+QUICK = Plan(synthetic_per_snr=4, snrs=(None, 6.0), real_snrs=(None, 6.0), real_per_word=1, reject_per_word=1,
+             reject_extras=1, speed_utterances=2, paced=1)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="backcheck bench", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="a small slice in under a minute (checks the harness)")
+    p.add_argument("--engine", choices=("auto", "sphinx", "vosk"), default="auto",
+                   help="benchmark one engine (default: every engine available here)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    p.add_argument("--processes", type=int, default=2, help="worker processes for recognition (default 2)")
+    return p
+
+
+def engines_to_run(choice: str, settings: Any) -> tuple[list[EngineSpec], list[str]]:
+    """Engines to benchmark and notes about the ones left out (Vosk needs an English model)."""
+    from assistant.model_store import find_model
+
+    notes: list[str] = []
+    model_dir = getattr(settings, "model_dir", None)
+    if model_dir is None:
+        found = find_model(tuple(settings.model_search_dirs), "en")
+        model_dir = found
+    specs: list[EngineSpec] = []
+    if choice in ("auto", "sphinx"):
+        specs.append(EngineSpec("sphinx"))
+    if choice in ("auto", "vosk"):
+        if model_dir is not None:
+            specs.append(EngineSpec("vosk", str(model_dir)))
+        elif choice == "vosk":
+            raise BenchError("no English Vosk model is installed: run `backcheck models download` "
+                             "(or `backcheck models install FILE.zip`), or use --engine sphinx")
+        else:
+            notes.append("Vosk rows are missing: no English Vosk model is installed here "
+                         "(`backcheck models download` adds one; then rerun).")
+    return specs, notes
+
+
+def bench_command(argv: Sequence[str], settings: Any) -> int:
+    """Run the benchmark; 0 when it ran (targets are reported, not enforced), 2 on a usage problem."""
+    args = _parser().parse_args(list(argv))
+    try:
+        return _run(args, settings)
+    except (BenchError, IntentDataError) as exc:
+        print(f"backcheck bench: {exc}", file=sys.stderr)
+        return 2
+
+
+def _say(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def _run(args: argparse.Namespace, settings: Any) -> int:
+    started = time.perf_counter()
+    plan = QUICK if args.quick else FULL
+    language = getattr(settings, "language", "en") or "en"
+    lang = load_language(language)
+    import_recognizer_api()  # fail early, with a clear message
+    specs, notes = engines_to_run(args.engine, settings)
+    phrasings = answer_phrasings(lang)
+    items = synthetic_items(phrasings, list(plan.snrs), plan.synthetic_per_snr)
+    root = shared_speech_dir()
+    real_skipped = None
+    if root is None:
+        real_skipped = ("no real recordings: ../shared/speech (or $BACKCHECK_SHARED) is absent, so the real-voice "
+                        "rows and the Speech Commands false-accept probes are left out.")
+        notes.append(real_skipped)
+    else:
+        items += real_items(root, list(plan.real_snrs), plan.real_per_word)
+    items += reject_items(root, plan.reject_per_word, plan.reject_extras)
+
+    _say(f"synthesizing speech (cached in ~/.cache/backcheck-bench) for {len(items)} items")
+    _warm_cache(items, args.processes)
+    _say(f"recognising {len(items)} items × {len(specs)} engine(s) with {args.processes} processes")
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if time.perf_counter() - last[0] > 15:
+            last[0] = time.perf_counter()
+            _say(f"  {min(done, total)}/{total}")
+
+    records = run_items(items, specs, language=language, processes=args.processes, progress=progress)
+    _say("measuring speed and memory (one process per engine, one core)")
+    speed_utts = [(t, s) for t, s in phrasings if len(t.split()) >= 2][:: max(1, len(phrasings) // 40)]
+    speed_utts = speed_utts[: plan.speed_utterances]
+    speed = {s.engine: measure_engine(s.engine, s.model_dir, speed_utts, paced=plan.paced, language=language)
+             for s in specs}
+    results: dict[str, Any] = {
+        "meta": {
+            "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "machine": f"{platform.machine()}, {_cores()} cores, {platform.processor() or platform.system()}",
+            "python": platform.python_version(), "quick": args.quick,
+            "engines": [s.engine + (f" ({Path(s.model_dir).name})" if s.model_dir else "") for s in specs],
+            "voices": list(VOICES), "speeds": list(SPEEDS), "snrs": ["clean" if s is None else s for s in plan.snrs],
+            "synthetic_phrasings": len(phrasings), "synthetic_per_snr": min(plan.synthetic_per_snr, len(phrasings)),
+            "real_per_word": plan.real_per_word, "real_skipped": real_skipped, "items": len(items),
+            "recognitions": len(records), "notes": notes,
+            "elapsed_s": time.perf_counter() - started,
+        },
+        "targets": TARGETS,
+        "summary": summarize(records),
+        "speed": speed,
+    }
+    md = write(results, records, args.out)
+    print(md)
+    _say(f"wrote {args.out / 'results.md'}, results.json, records.jsonl, accuracy_vs_snr.png "
+         f"in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _synth(args: tuple[str, str, int]) -> None:
+    spoken(*args)
+
+
+def _warm_cache(items: Sequence[Any], processes: int) -> None:
+    """Synthesize every espeak-ng utterance once (in parallel), so recognition workers only read."""
+    talkers()
+    todo = sorted({(i.text, i.voice, i.speed) for i in items if i.source == "espeak"})
+    if processes <= 1 or len(todo) < 8:
+        for t in todo:
+            _synth(t)
+        return
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(processes) as pool:
+        list(pool.imap_unordered(_synth, todo, chunksize=8))
