@@ -60,12 +60,13 @@ def speak(
     seed: int = 0,
     lead_s: float = 0.3,
     tail_s: float = 0.8,
+    floor_db: float = -65.0,
 ) -> np.ndarray:
     """Synthesize ``text`` with espeak-ng as int16 mono 16 kHz samples.
 
     ``noise_db`` is a signal-to-noise ratio in dB (None: clean). Silence of
     ``lead_s``/``tail_s`` seconds is padded around the speech so endpointers
-    see a natural start and end.
+    see a natural start and end; clean speech gets a ``floor_db`` dBFS noise floor.
     """
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "say.wav"
@@ -80,16 +81,26 @@ def speak(
     )
     if noise_db is not None:
         pcm = add_noise(pcm, noise_db, seed)
+    else:
+        # a quiet room, not digital zeros: exact zeros are unlike any microphone
+        # and upset cepstral mean normalisation
+        floor = _noise(len(pcm), floor_db, seed)
+        pcm = np.clip(pcm + floor, -32768, 32767).astype(np.int16)
     return pcm
 
 
-def silence(seconds: float) -> np.ndarray:
-    """Digital silence."""
-    return np.zeros(int(seconds * RATE), np.int16)
+def silence(seconds: float, floor_db: float | None = -65.0, seed: int = 1) -> np.ndarray:
+    """A quiet room (``floor_db`` dBFS noise floor), or digital zeros when None."""
+    if floor_db is None:
+        return np.zeros(int(seconds * RATE), np.int16)
+    return white_noise(seconds, floor_db, seed)
 
 
 def white_noise(seconds: float, level_db: float = -30.0, seed: int = 0) -> np.ndarray:
     """White noise at ``level_db`` dBFS RMS."""
+    return np.clip(np.round(_noise(int(seconds * RATE), level_db, seed)), -32768, 32767).astype(np.int16)
+
+
+def _noise(n: int, level_db: float, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    rms = 32767 * 10 ** (level_db / 20)
-    return np.clip(rng.normal(0, rms, int(seconds * RATE)), -32768, 32767).astype(np.int16)
+    return rng.normal(0, 32767 * 10 ** (level_db / 20), n)
