@@ -1,0 +1,37 @@
+"""Garbage-word selection for out-of-grammar rejection."""
+
+from __future__ import annotations
+
+from assistant.speech.rejection import GARBAGE_WORDS, phone_distance, select_garbage
+
+PRONS = {
+    "left": ("L EH F T",),
+    "let": ("L EH T",),
+    "cat": ("K AE T",),
+    "go": ("G OW",),
+    "no": ("N OW",),
+    "know": ("N OW",),
+}
+
+
+def prons(w: str) -> tuple[str, ...]:
+    return PRONS.get(w, ())
+
+
+def test_phone_distance() -> None:
+    assert phone_distance("L EH F T", "L EH T") == 1
+    assert phone_distance("G OW", "N OW") == 1
+    assert phone_distance("K AE T", "K AE T") == 0
+    assert phone_distance("", "A B") == 2
+
+
+def test_garbage_avoids_sound_alikes_and_excluded_words() -> None:
+    g = select_garbage(["left"], prons)
+    assert "let" not in g  # one phone from "left": would steal real answers
+    assert "cat" in g and "go" in g
+    assert "go" not in select_garbage(["left"], prons, exclude=["go"])
+    assert "go" not in select_garbage(["no"], prons)  # "go" is one phone from "no"
+
+
+def test_garbage_list_has_no_duplicates() -> None:
+    assert len(set(GARBAGE_WORDS)) == len(GARBAGE_WORDS)
