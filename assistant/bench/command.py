@@ -39,12 +39,15 @@ class Plan:
     reject_extras: int
     speed_utterances: int
     paced: int
+    free_form_snrs: tuple[float | None, ...]  #: SNRs where the (slow) free-form baselines run, synthetic
+    real_free_form_snrs: tuple[float | None, ...]  #: the same for real voices
 
 
-FULL = Plan(synthetic_per_snr=110, snrs=tuple(SNRS), real_snrs=(None, 12.0, 6.0), real_per_word=20,
-            reject_per_word=None, reject_extras=4, speed_utterances=8, paced=3)
+FULL = Plan(synthetic_per_snr=100, snrs=tuple(SNRS), real_snrs=(None, 12.0, 6.0), real_per_word=20,
+            reject_per_word=None, reject_extras=4, speed_utterances=8, paced=3,
+            free_form_snrs=(None, 12.0, 6.0), real_free_form_snrs=(None,))
 QUICK = Plan(synthetic_per_snr=4, snrs=(None, 6.0), real_snrs=(None, 6.0), real_per_word=1, reject_per_word=1,
-             reject_extras=1, speed_utterances=2, paced=1)
+             reject_extras=1, speed_utterances=2, paced=1, free_form_snrs=(None,), real_free_form_snrs=(None,))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,7 +106,7 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
     import_recognizer_api()  # fail early, with a clear message
     specs, notes = engines_to_run(args.engine, settings)
     phrasings = answer_phrasings(lang)
-    items = synthetic_items(phrasings, list(plan.snrs), plan.synthetic_per_snr)
+    items = synthetic_items(phrasings, list(plan.snrs), plan.synthetic_per_snr, free_form_snrs=plan.free_form_snrs)
     root = shared_speech_dir()
     real_skipped = None
     if root is None:
@@ -111,7 +114,7 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
                         "rows and the Speech Commands false-accept probes are left out.")
         notes.append(real_skipped)
     else:
-        items += real_items(root, list(plan.real_snrs), plan.real_per_word)
+        items += real_items(root, list(plan.real_snrs), plan.real_per_word, plan.real_free_form_snrs)
     items += reject_items(root, plan.reject_per_word, plan.reject_extras)
 
     _say(f"synthesizing speech (cached in ~/.cache/backcheck-bench) for {len(items)} items")
@@ -138,7 +141,10 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
             "engines": [s.engine + (f" ({Path(s.model_dir).name})" if s.model_dir else "") for s in specs],
             "voices": list(VOICES), "speeds": list(SPEEDS), "snrs": ["clean" if s is None else s for s in plan.snrs],
             "synthetic_phrasings": len(phrasings), "synthetic_per_snr": min(plan.synthetic_per_snr, len(phrasings)),
-            "real_per_word": plan.real_per_word, "real_skipped": real_skipped, "items": len(items),
+            "real_per_word": plan.real_per_word,
+            "free_form_snrs": ["clean" if s is None else s for s in plan.free_form_snrs],
+            "real_free_form_snrs": ["clean" if s is None else s for s in plan.real_free_form_snrs],
+            "real_skipped": real_skipped, "items": len(items),
             "recognitions": len(records), "notes": notes,
             "elapsed_s": time.perf_counter() - started,
         },

@@ -70,6 +70,12 @@ class Item:
     snr: float | None = None
     seed: int = 0
     source: str = ""  #: what made the audio: espeak | wav | noise | silence | cough | breath
+    free_form: bool = True  #: also run the free-form methods (the slower baseline) on this item
+
+    @property
+    def audio_key(self) -> tuple[object, ...]:
+        """Identity of the audio, whatever the question: free-form results can be shared."""
+        return (self.source, self.text, self.voice, self.speed, self.path, self.noise, self.snr, self.seed)
 
     @property
     def condition(self) -> str:
@@ -160,7 +166,7 @@ def answer_phrasings(lang: Language) -> list[tuple[str, str]]:
 
 
 def synthetic_items(phrasings: list[tuple[str, str]], snrs: list[float | None], per_snr: int,
-                    seed: int = 1) -> list[Item]:
+                    seed: int = 1, free_form_snrs: tuple[float | None, ...] | None = None) -> list[Item]:
     """`per_snr` phrasings per SNR (a fixed random sample, the same phrasings at every SNR).
 
     Each phrasing gets one voice and speed, rotating through all of them, and each noisy copy
@@ -174,7 +180,8 @@ def synthetic_items(phrasings: list[tuple[str, str]], snrs: list[float | None], 
         for j, snr in enumerate(snrs):
             noise = "" if snr is None else NOISE_KINDS[(i + j) % len(NOISE_KINDS)]
             items.append(Item("synthetic", slot, text=text, voice=voice, speed=speed, noise=noise, snr=snr,
-                              seed=1000 + i * 10 + j, source="espeak"))
+                              seed=1000 + i * 10 + j, source="espeak",
+                              free_form=free_form_snrs is None or snr in free_form_snrs))
     return items
 
 
@@ -207,7 +214,8 @@ def manifest(root: Path) -> list[dict[str, str]]:
     return [r for r in rows if (root / r["relative_path"]).is_file()]
 
 
-def real_items(root: Path, snrs: list[float | None], limit_per_word: int | None = None) -> list[Item]:
+def real_items(root: Path, snrs: list[float | None], limit_per_word: int | None = None,
+               free_form_snrs: tuple[float | None, ...] | None = None) -> list[Item]:
     """Each real yes/no, left/right and digit recording at each SNR (noise kinds rotate)."""
     per_word: dict[str, int] = {}
     items = []
@@ -253,5 +261,6 @@ def reject_items(root: Path | None, limit_per_word: int | None = None, extras: i
     out = []
     for p in probes:
         for slot in PROBE_SLOTS:
-            out.append(Item(p.kind, slot, p.text, p.voice, p.speed, p.path, p.word, p.noise, p.snr, p.seed, p.source))
+            out.append(Item(p.kind, slot, p.text, p.voice, p.speed, p.path, p.word, p.noise, p.snr, p.seed, p.source,
+                            p.free_form))
     return out

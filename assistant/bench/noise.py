@@ -168,13 +168,17 @@ def mix_at_snr(speech: np.ndarray, noise: np.ndarray, snr_db: float | None) -> n
     return np.round(mixed).astype(np.int16)
 
 
-def measured_snr(speech: np.ndarray, mixture: np.ndarray) -> float:
-    """The SNR of `mixture` given the clean `speech` it was made from (same scale recovered)."""
+def measured_snr(speech: np.ndarray, noise: np.ndarray, mixture: np.ndarray) -> float:
+    """The SNR of `mixture`, made from clean `speech` and `noise` (each at an unknown gain).
+
+    The two gains are found by least squares, so any anti-clipping scale is undone exactly even
+    when the noise resembles the speech (babble).
+    """
     s = np.asarray(speech, np.float64)
+    n = np.resize(np.asarray(noise, np.float64), s.size)
     m = np.asarray(mixture, np.float64)
-    gain = float(np.dot(m, s) / max(np.dot(s, s), 1e-12))  # undo any anti-clipping scale
-    noise = m - gain * s
-    return 10 * np.log10(active_power(gain * s) / max(float(np.mean(noise**2)), 1e-12))
+    (g, h), *_ = np.linalg.lstsq(np.stack([s, n], axis=1), m, rcond=None)
+    return 10 * np.log10(active_power(g * s) / max(float(np.mean((h * n) ** 2)), 1e-12))
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

@@ -83,6 +83,10 @@ def _pct(cell: dict[str, Any] | None) -> str:
     return f"{100 * cell['rate']:.1f}"
 
 
+def _conds(xs: Any) -> str:
+    return ", ".join(x if isinstance(x, str) else f"{x:g} dB" for x in (xs or [])) or "every SNR"
+
+
 def _ms(x: Any) -> str:
     return "–" if x is None else f"{1000 * x:.0f}"
 
@@ -107,12 +111,14 @@ def markdown(results: dict[str, Any]) -> str:
     if syn:
         conds = sorted({c for e in syn.values() for m in e.values() for c in m["by_condition"]},
                        key=_cond_key, reverse=True)
-        n = next(iter(next(iter(syn.values())).values()))["by_condition"]
+        first = next(iter(syn.values()))
+        n = first.get(METHODS[0], next(iter(first.values())))["by_condition"]
         lines += ["## Synthetic spoken answers: accuracy % by SNR", "",
                   f"{meta['synthetic_phrasings']} phrasings in intents/en; each cell: "
                   f"{', '.join(c + ' n=' + str(n[c]['n']) for c in conds if c in n)} utterances (the same phrasings at every SNR; "
                   f"{len(meta['voices'])} espeak-ng voices × {len(meta['speeds'])} speeds; gym noise rotating "
-                  f"babble/music/clanks/fan/pink). Target: ≥ 99 % clean, ≥ 97 % at 6 dB.", "",
+                  f"babble/music/clanks/fan/pink). The free-form baselines run at {_conds(meta.get('free_form_snrs'))} only "
+                  "(they are several times slower). Target: ≥ 99 % clean, ≥ 97 % at 6 dB.", "",
                   "| engine | method | " + " | ".join(conds) + " |", "|---|---|" + "---:|" * len(conds)]
         for engine, methods in syn.items():
             for method, cell in methods.items():
@@ -133,7 +139,8 @@ def markdown(results: dict[str, Any]) -> str:
                                               for c in m.values())]
         lines += ["## Real voices (Speech Commands, FSDD): accuracy % per word", "",
                   "yes/no asked as a yes/no question (leg_weakness), left/right as the side question, digits as "
-                  "the pain score. Target: ≥ 95 % per word.", "",
+                  f"the pain score; up to {meta.get('real_per_word')} recordings per word; free-form baselines at "
+                  f"{_conds(meta.get('real_free_form_snrs'))} only. Target: ≥ 95 % per word.", "",
                   "| engine | method | SNR | n | " + " | ".join(words) + " | overall |",
                   "|---|---|---|---:|" + "---:|" * (len(words) + 1)]
         for engine, methods in real.items():
@@ -166,8 +173,9 @@ def markdown(results: dict[str, Any]) -> str:
                   "RTF ≤ 0.05, speech end → next prompt ≤ 150 ms, peak memory ≤ 300 MB with a Vosk small model.",
                   "",
                   "| engine | model load s | RTF grammar | RTF free-form | endpoint wait ms | speech end → answer ms "
-                  "| understand ms | step ms | TTS first audio ms | speech end → next prompt ms | peak RSS MB |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| understand ms | step ms | TTS first audio ms | speech end → next prompt ms | peak RSS MB "
+                  "| of which recogniser MB |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for engine, s in speed.items():
             if "error" in s:
                 lines.append(f"| {engine} | error: {s['error']} |||||||||| ")
@@ -177,9 +185,11 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{_ms(s.get('endpoint_s'))} | {_ms(s.get('speech_end_to_answer_s'))} | "
                 f"{_ms(s.get('understand_s'))} | {_ms(s.get('conversation_step_s'))} | "
                 f"{_ms(s.get('tts_first_audio_s'))} | {_ms(s.get('speech_end_to_prompt_s'))} | "
-                f"{s['peak_rss_mb']:.0f} |")
+                f"{s['peak_rss_mb']:.0f} | {s['peak_rss_mb'] - s.get('baseline_rss_mb', 0.0):.0f} |")
         modes = {s.get("latency_mode") for s in speed.values() if "latency_mode" in s}
-        lines += ["", f"Latency measured with: {', '.join(sorted(m for m in modes if m))}.", ""]
+        lines += ["", f"Latency measured with: {', '.join(sorted(m for m in modes if m))}. Peak RSS is the whole "
+                  "measuring process (Python, numpy, the benchmark code, the recogniser in grammar and free-form "
+                  "mode); 'of which recogniser' is the growth from loading and running it.", ""]
     lines += ["## Targets", "", "| goal | target |", "|---|---|"]
     lines += [f"| {k.replace('_', ' ')} | {v} |" for k, v in TARGETS.items()]
     return "\n".join(lines) + "\n"

@@ -53,6 +53,7 @@ class _Worker:
         self.recs = {e.engine: make(engine=e.engine, model_dir=Path(e.model_dir) if e.model_dir else None)
                      for e in engines}
         self.grammars: dict[str, list[str]] = {}
+        self._free: dict[tuple[object, ...], Any] = {}  # free-form results of the last audio, by engine
 
     def grammar(self, slot: str) -> list[str]:
         if slot not in self.grammars:
@@ -60,6 +61,8 @@ class _Worker:
         return self.grammars[slot]
 
     def run(self, index: int, item: Item, methods: Sequence[str]) -> list[dict[str, Any]]:
+        if not item.free_form:
+            methods = [m for m in methods if m == GRAMMAR]
         audio = render(item)
         base = {"i": index, **{k: v for k, v in asdict(item).items() if v not in ("", None, 0) or k == "snr"},
                 "condition": item.condition}
@@ -70,13 +73,14 @@ class _Worker:
             expected = expected_for(self.nlu, item.word, item.slot)
         out = []
         for name, rec in self.recs.items():
-            free = None
             for method in methods:
                 if method == GRAMMAR:
                     r = rec.recognize_pcm(audio, self.grammar(item.slot))
-                else:
-                    free = free or rec.recognize_pcm(audio, None)
-                    r = free
+                else:  # free-form hears the same thing whatever the question: reuse it
+                    key = (name, *item.audio_key)
+                    if key not in self._free:
+                        self._free = {key: rec.recognize_pcm(audio, None)}
+                    r = self._free[key]
                 got = self._understand(method, r, item.slot)
                 rec_out = {**base, "engine": name, "method": method, "transcript": r.transcript,
                            "confidence": round(float(r.confidence), 3), "audio_s": round(float(r.audio_s), 3),

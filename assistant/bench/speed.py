@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.bench.corpus import TAIL_S, spoken
+from assistant.bench.corpus import spoken
 from assistant.bench.noise import RATE
 
 
@@ -56,6 +56,17 @@ class PacedSource:
 
     def close(self) -> None:
         self.pos = len(self.data)
+
+
+def speech_end(x: np.ndarray, range_db: float = 40.0) -> int:
+    """The sample where speech ends: the end of the last 10 ms frame within `range_db` of the loudest."""
+    frame = RATE // 100
+    f = np.asarray(x, np.float64)[: x.size // frame * frame].reshape(-1, frame)
+    power = np.mean(f**2, axis=1)
+    if power.size == 0 or power.max() <= 0:
+        return int(x.size)
+    loud = np.nonzero(power >= power.max() * 10 ** (-range_db / 10))[0]
+    return int((loud[-1] + 1) * frame)
 
 
 def tts_first_audio_s(text: str, voice: str = "en-us", rate: int = 165) -> float:
@@ -127,7 +138,7 @@ def _measure(spec: tuple[str, str | None], language: str, utterances: list[tuple
         conv.opening()
         conv.current = slot
         if recognize is not None:
-            src = PacedSource(x, x.size - int(TAIL_S * RATE))
+            src = PacedSource(x, speech_end(x))
             r = recognize(src, grammars[slot], max_s=30.0, silence_timeout_s=5.0)
             heard_at = time.perf_counter()
             spoke_at = src.spoke_at if src.spoke_at is not None else heard_at

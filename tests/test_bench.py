@@ -1,0 +1,173 @@
+"""Tests for the benchmark harness: gym noise and SNR mixing, scoring, and a --quick run end to end.
+
+The quick run feeds real espeak-ng speech through the real recogniser; it checks the harness
+(files written, JSON keys, table printed, PNG valid), never accuracy thresholds.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.bench.noise import NOISE_KINDS, bursts, make_noise, measured_snr, mix_at_snr
+from assistant.bench.scoring import KeywordSkill, Outcome, expected_for, fills_slot, is_correct
+from assistant.nlu.language import load_language
+from assistant.nlu.understand import Understander
+
+RATE = 16000
+
+
+def _speechlike(seconds: float = 2.0, seed: int = 3) -> np.ndarray:
+    """Voiced bursts with pauses between them: a stand-in for speech power measurement only."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * RATE)) / RATE
+    env = (np.sin(2 * np.pi * 2.5 * t) > 0.2).astype(float)
+    x = env * (np.sin(2 * np.pi * 140 * t) + 0.5 * np.sin(2 * np.pi * 280 * t) + 0.05 * rng.standard_normal(t.size))
+    pad = np.zeros(int(0.4 * RATE))
+    return (np.concatenate([pad, x, pad]) * 8000).astype(np.int16)
+
+
+TALKERS = [_speechlike(3.0, s) for s in range(3)]
+
+
+@pytest.fixture(scope="module")
+def lang():
+    return load_language("en")
+
+
+# -- noise --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", NOISE_KINDS)
+@pytest.mark.parametrize("snr", [0.0, 6.0, 12.0, 24.0])
+def test_mixing_gives_the_asked_snr(kind: str, snr: float) -> None:
+    speech = _speechlike()
+    noise = make_noise(kind, speech.size, seed=11, talkers=TALKERS)
+    mixed = mix_at_snr(speech, noise, snr)
+    assert mixed.dtype == np.int16 and mixed.size == speech.size
+    assert abs(measured_snr(speech, noise, mixed) - snr) < 0.5
+
+
+def test_loud_mixture_is_scaled_not_clipped() -> None:
+    speech = (_speechlike() * 3.5).astype(np.int16)  # near full scale
+    noise = make_noise("clanks", speech.size, 2)
+    mixed = mix_at_snr(speech, noise, 0.0)
+    assert np.abs(mixed.astype(int)).max() < 32767
+    assert abs(measured_snr(speech, noise, mixed) - 0.0) < 0.5
+
+
+def test_clean_is_untouched() -> None:
+    speech = _speechlike()
+    assert np.array_equal(mix_at_snr(speech, make_noise("pink", speech.size, 1), None), speech)
+
+
+@pytest.mark.parametrize("kind", NOISE_KINDS)
+def test_noise_is_reproducible_from_its_seed(kind: str) -> None:
+    a = make_noise(kind, 8000, seed=5, talkers=TALKERS)
+    b = make_noise(kind, 8000, seed=5, talkers=TALKERS)
+    c = make_noise(kind, 8000, seed=6, talkers=TALKERS)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert np.isfinite(a).all() and a.std() > 0
+
+
+def test_noise_kinds_differ_in_spectrum() -> None:
+    """Fan hum sits low, clanks and pink noise reach high: the generators make different sounds."""
+    def low_share(x: np.ndarray) -> float:
+        spec = np.abs(np.fft.rfft(x)) ** 2
+        f = np.fft.rfftfreq(x.size, 1 / RATE)
+        return float(spec[f < 500].sum() / spec.sum())
+
+    assert low_share(make_noise("fan", 32000, 1)) > 0.9
+    assert low_share(make_noise("clanks", 32000, 1)) < 0.5
+
+
+def test_unknown_noise_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown noise kind"):
+        make_noise("jackhammer", 100, 0)
+
+
+@pytest.mark.parametrize("kind", ["cough", "breath"])
+def test_bursts_are_short_sounds_in_silence(kind: str) -> None:
+    x = bursts(kind, seed=1)
+    assert x.dtype == np.int16
+    assert np.abs(x[: int(0.25 * RATE)]).max() == 0  # silence before
+    assert np.abs(x).max() > 1000
+    assert np.array_equal(x, bursts(kind, seed=1))
+
+
+# -- scoring ------------------------------------------------------------------------------------
+
+def test_scoring_needs_intent_and_every_slot_exact() -> None:
+    want = Outcome("answer", {"quality": "sharp", "side": "left"})
+    assert is_correct(want, Outcome("answer", {"quality": "sharp", "side": "left"}))
+    assert not is_correct(want, Outcome("answer", {"quality": "sharp"}))  # a slot missed
+    assert not is_correct(want, Outcome("answer", {"quality": "dull", "side": "left"}))  # wrong value
+    assert not is_correct(want, Outcome("unclear"))
+    assert not is_correct(Outcome("faq", faq="normal"), Outcome("faq", faq="duration"))
+
+
+def test_expected_is_what_the_typed_phrase_means(lang) -> None:
+    nlu = Understander(lang)
+    assert expected_for(nlu, "seven out of ten", "pain_score") == Outcome("answer", {"pain_score": 7})
+    assert expected_for(nlu, "yes", "leg_weakness") == Outcome("answer", {"leg_weakness": True})
+    assert expected_for(nlu, "repeat that", "side").intent == "repeat"
+
+
+def test_false_accept_means_a_slot_got_a_value() -> None:
+    assert fills_slot(Outcome("answer", {"side": "left"}))
+    assert not fills_slot(Outcome("unknown", {"side": None}))
+    assert not fills_slot(Outcome("unclear"))
+    assert not fills_slot(Outcome("stop"))
+
+
+@pytest.mark.parametrize(("transcript", "slot", "want"), [
+    ("yes", "leg_weakness", Outcome("answer", {"leg_weakness": True})),
+    ("uh no", "night_pain", Outcome("answer", {"night_pain": False})),
+    ("yeah", "leg_weakness", Outcome("unclear")),  # not the keyword verbatim
+    ("my leg feels weak", "leg_weakness", Outcome("unclear")),
+    ("the left one", "side", Outcome("answer", {"side": "left"})),
+    ("seven", "pain_score", Outcome("answer", {"pain_score": 7})),
+    ("twelve", "pain_score", Outcome("unclear")),  # out of range
+    ("about five hours ago", "hours_since_workout", Outcome("answer", {"hours_since_workout": 5.0})),
+    ("two days", "hours_since_workout", Outcome("answer", {"hours_since_workout": 48.0})),
+    ("yesterday", "hours_since_workout", Outcome("unclear")),
+    ("stop", "side", Outcome("stop")),
+    ("please stop now", "side", Outcome("unclear")),
+    ("", "side", Outcome("unclear")),
+])
+def test_naive_keyword_skill(lang, transcript: str, slot: str, want: Outcome) -> None:
+    assert KeywordSkill(lang).understand(transcript, slot) == want
+
+
+# -- the quick run end to end ----------------------------------------------------------------------
+
+def test_quick_run_writes_readable_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if importlib.util.find_spec("assistant.speech.recognizer") is None:
+        pytest.skip("assistant.speech.recognizer is not in this checkout yet")
+    from assistant.bench.command import bench_command
+    from assistant.config import load_settings
+
+    settings, _ = load_settings(flags={"data_dir": tmp_path / "data"}, env={}, config_path=None)
+    out = tmp_path / "out"
+    assert bench_command(["--quick", "--engine", "sphinx", "--out", str(out)], settings) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert {"meta", "targets", "summary", "speed"} <= set(results)
+    assert {"synthetic", "real", "false_accepts"} <= set(results["summary"])
+    syn = results["summary"]["synthetic"]["sphinx"]
+    assert set(syn) == {"grammar+fuzzy", "free-form+keyword", "free-form+fuzzy"}
+    assert syn["grammar+fuzzy"]["by_condition"]["clean"]["n"] > 0
+    fa = results["summary"]["false_accepts"]["sphinx"]["grammar+fuzzy"]["fills_slot"]
+    assert fa["n"] > 0 and 0.0 <= fa["rate"] <= 1.0
+    speed = results["speed"]["sphinx"]
+    assert "error" not in speed, speed
+    assert speed["rtf_grammar"] > 0 and speed["peak_rss_mb"] > 10
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    assert len(records) == results["meta"]["recognitions"]
+    md = (out / "results.md").read_text()
+    assert "| sphinx | grammar+fuzzy |" in md and "## Speed and size" in md
+    assert "| sphinx | grammar+fuzzy |" in capsys.readouterr().out  # the table is printed
+    png = (out / "accuracy_vs_snr.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
