@@ -113,5 +113,5 @@ def test_real_out_of_grammar_words_mostly_rejected(rec: SphinxRecognizer) -> Non
     assert accepted / (2 * len(clips)) <= MAX_REAL_FALSE_ACCEPTS, f"{accepted}/{2 * len(clips)}"
 
 
-MIN_REAL_ACCURACY = 0.5
-MAX_REAL_FALSE_ACCEPTS = 0.1
+MIN_REAL_ACCURACY = 0.55  # measured 0.73 on these 60 clips (bench: yes 82 %, no 62 %, left 38 %, right 85 %, stop 78 %)
+MAX_REAL_FALSE_ACCEPTS = 0.12  # measured 0.047 (7/150; bench: 5.3 % over three grammars)
