@@ -142,6 +142,48 @@ def test_naive_keyword_skill(lang, transcript: str, slot: str, want: Outcome) ->
     assert KeywordSkill(lang).understand(transcript, slot) == want
 
 
+# -- what is said ---------------------------------------------------------------------------------
+
+def test_every_question_and_command_is_spoken(lang) -> None:
+    from assistant.bench.corpus import answer_phrasings
+
+    phrasings = answer_phrasings(lang)
+    assert {slot for _, slot in phrasings} == set(lang.questions)
+    texts = {t for t, _ in phrasings}
+    assert {"yes", "no", "seven out of ten", "repeat", "go back"} <= texts
+    assert len(phrasings) == len(set(phrasings))
+
+
+def test_cells_hold_the_same_phrasings_at_every_snr(lang) -> None:
+    from assistant.bench.corpus import VOICES, answer_phrasings, synthetic_items
+
+    items = synthetic_items(answer_phrasings(lang), [None, 6.0, 0.0], 12, free_form_snrs=(None,))
+    by_snr: dict[float | None, list[str]] = {}
+    for it in items:
+        by_snr.setdefault(it.snr, []).append(it.text)
+    assert len(by_snr) == 3 and all(len(v) == 12 for v in by_snr.values())
+    assert by_snr[None] == by_snr[6.0] == by_snr[0.0]
+    assert {it.voice for it in items} == set(VOICES)
+    assert all(it.free_form == (it.snr is None) for it in items)
+    assert all(it.noise for it in items if it.snr is not None)
+
+
+def test_real_items_read_the_manifest(tmp_path: Path) -> None:
+    from assistant.bench.corpus import real_items, reject_items
+
+    (tmp_path / "yes").mkdir()
+    (tmp_path / "yes" / "a.wav").write_bytes(b"")
+    (tmp_path / "go").mkdir()
+    (tmp_path / "go" / "b.wav").write_bytes(b"")
+    (tmp_path / "MANIFEST.tsv").write_text("word\trelative_path\nyes\tyes/a.wav\ngo\tgo/b.wav\nno\tno/missing.wav\n")
+    items = real_items(tmp_path, [None, 12.0], free_form_snrs=(None,))
+    assert [(i.word, i.slot, i.snr, i.free_form) for i in items] == [
+        ("yes", "leg_weakness", None, True), ("yes", "leg_weakness", 12.0, False)]
+    probes = reject_items(tmp_path, extras=1)
+    assert {p.slot for p in probes} == {"leg_weakness", "side", "pain_score"}
+    assert {"go", "silence", "cough", "breath", "off-topic"} <= {p.word for p in probes}
+
+
 # -- the quick run end to end ----------------------------------------------------------------------
 
 def test_quick_run_writes_readable_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -43,9 +43,9 @@ class Plan:
     real_free_form_snrs: tuple[float | None, ...]  #: the same for real voices
 
 
-FULL = Plan(synthetic_per_snr=100, snrs=tuple(SNRS), real_snrs=(None, 12.0, 6.0), real_per_word=20,
+FULL = Plan(synthetic_per_snr=100, snrs=tuple(SNRS), real_snrs=(None, 12.0, 6.0), real_per_word=15,
             reject_per_word=None, reject_extras=4, speed_utterances=8, paced=3,
-            free_form_snrs=(None, 12.0, 6.0), real_free_form_snrs=(None,))
+            free_form_snrs=(None, 6.0), real_free_form_snrs=(None,))
 QUICK = Plan(synthetic_per_snr=4, snrs=(None, 6.0), real_snrs=(None, 6.0), real_per_word=1, reject_per_word=1,
              reject_extras=1, speed_utterances=2, paced=1, free_form_snrs=(None,), real_free_form_snrs=(None,))
 

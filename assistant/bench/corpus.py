@@ -229,7 +229,8 @@ def real_items(root: Path, snrs: list[float | None], limit_per_word: int | None 
         for j, snr in enumerate(snrs):
             noise = "" if snr is None else NOISE_KINDS[(i + j) % len(NOISE_KINDS)]
             items.append(Item("real", REAL_SLOTS[word], path=str(root / row["relative_path"]), word=word,
-                              noise=noise, snr=snr, seed=5000 + i * 10 + j, source="wav"))
+                              noise=noise, snr=snr, seed=5000 + i * 10 + j, source="wav",
+                              free_form=free_form_snrs is None or snr in free_form_snrs))
     return items
 
 

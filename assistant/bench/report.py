@@ -24,7 +24,7 @@ REAL_WORDS = ("yes", "no", "left", "right", *DIGITS)
 
 
 def _cond_key(c: str) -> float:
-    return 1e9 if c == "clean" else -float(c.split()[0])
+    return 1e9 if c == "clean" else float(c.split()[0])
 
 
 def _rate(rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
