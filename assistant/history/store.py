@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -383,6 +384,19 @@ class HistoryStore:
         os.close(fd)
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
+        # Another process may be creating or migrating the same file right now; switching to WAL and
+        # the first schema read can report "locked" without waiting for busy_timeout, so wait here.
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._prepare_once(conn)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    def _prepare_once(self, conn: sqlite3.Connection) -> None:
         check = conn.execute("PRAGMA quick_check").fetchall()
         if check != [("ok",)]:
             raise sqlite3.DatabaseError("quick_check: " + "; ".join(str(r[0]) for r in check[:3]))

@@ -62,6 +62,7 @@ class Question:
     value_range: tuple[float, float] | None = None
     words: dict[str, int] = field(default_factory=dict)  #: number words such as "mild" -> 3
     volunteer_min_words: int = 1  #: shortest phrase that fills this slot when said in passing
+    spoken: tuple[str, ...] = ()  #: what a recogniser listens for (besides yes/no, numbers, times)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class Language:
     disclaimer: str
     normal_reason: str
     lines: dict[str, str]
+    spoken: dict[str, tuple[str, ...]]  #: yes, no, unknown, commands -> what a recogniser listens for
 
 
 def intents_root() -> Path:
@@ -225,6 +227,7 @@ def _load_question(slot: str, raw: Any, path: Path) -> Question:
         confirm=_text(confirm, path, f"{entry}.confirm") if confirm is not None else None,
         answers=answers, ask_if=ask_if, value_range=value_range, words={str(k): int(v) for k, v in words.items()},
         volunteer_min_words=int(raw.get("volunteer_min_words", 1)),
+        spoken=_str_list(raw["spoken"], path, f"{entry}.spoken") if "spoken" in raw else (),
     )
 
 
@@ -250,6 +253,7 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
     common = _read(cpath)
     _need(isinstance(common, dict), cpath, "(top)", "must be a mapping")
     lists = {k: _str_list(common.get(k), cpath, k) for k in ("yes", "no", "unknown", "fillers", "negators")}
+    spoken = {k: _str_list(common.get(f"spoken_{k}"), cpath, f"spoken_{k}") for k in ("yes", "no", "unknown", "commands")}
 
     mpath = base / "commands.yaml"
     cmds = _read(mpath)
@@ -331,5 +335,5 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         levels={k: dict(v) for k, v in levels.items()}, rules=tuple(rules), unknown_rule=dict(unknown_rule),
         incomplete_rule={k: str(v) for k, v in incomplete.items()}, advice=advice,
         disclaimer=_text(tdata.get("disclaimer"), tpath, "disclaimer"),
-        normal_reason=_text(tdata.get("normal_reason"), tpath, "normal_reason"), lines=lines,
+        normal_reason=_text(tdata.get("normal_reason"), tpath, "normal_reason"), lines=lines, spoken=spoken,
     )

@@ -1,8 +1,9 @@
 """What a recogniser may hear while a question is open: phrases built from intents/.
 
-A small model on a Raspberry Pi is accurate when it only has to choose among the answers that
-make sense right now (the per-question grammar), so these lists come from the same data the
-understanding uses, plus the commands and questions that work at any moment.
+A small model on a Raspberry Pi is accurate when it only has to choose among a few answers that
+make sense right now (the per-question grammar). The lists come from intents/ (each question's
+`spoken` phrasings, the shared spoken yes/no/unknown words and commands), and whatever they
+recognise is then read by the same understanding as typed text.
 """
 from __future__ import annotations
 
@@ -32,28 +33,23 @@ def _numbers(lang: Language) -> list[str]:
     q = lang.questions["pain_score"]
     low, high = q.value_range or (0, 10)
     scores = list(lang.number_words[int(low):int(high) + 1])
-    out = scores + [f"{s} out of ten" for s in scores] + [f"about {s}" for s in scores]
-    out += [f"{a} or {b}" for a, b in zip(scores, scores[1:])]
-    return out + list(q.words)
+    return scores + [f"{s} out of ten" for s in scores] + ["mild", "moderate", "severe"]
 
 
 def _durations(lang: Language) -> list[str]:
     out: list[str] = list(lang.relative)
     for unit, counts in lang.grammar_counts.items():
         singular = unit[:-1] if unit.endswith("s") else unit
-        out += [f"a {singular}", f"a {singular} ago", f"about a {singular}"]
+        out += [f"a {singular}", f"a {singular} ago"]
         for c in counts:
-            out += [f"{c} {unit}", f"{c} {unit} ago", f"about {c} {unit}"]
-    out += ["an hour", "an hour ago", "half an hour", "half an hour ago", "a couple of hours", "a few hours",
-            "a couple of days", "a few days", "a day and a half", "two and a half days"]
+            out += [f"{c} {unit}", f"{c} {unit} ago"]
+    out += ["an hour ago", "half an hour ago", "a day and a half", "two and a half days"]
     return out
 
 
 def _always(lang: Language) -> list[str]:
-    """Commands and questions that work at any moment, plus "I don't know"."""
-    out = [p for phrases in lang.commands.values() for p in phrases]
-    out += [p for asks, _ in lang.faq.values() for p in asks]
-    return out + list(lang.unknown)
+    """Commands, "I don't know", and one wording of each question a person may ask."""
+    return list(lang.spoken["commands"]) + list(lang.spoken["unknown"]) + [asks[0] for asks, _ in lang.faq.values()]
 
 
 _CACHE: dict[tuple[int, str | None, bool], tuple[str, ...]] = {}
@@ -71,9 +67,9 @@ def _build(lang: Language, slot: str | None, confirming: bool) -> tuple[str, ...
     if slot is not None:
         q = lang.questions[slot]
         if confirming or q.kind == "yesno":
-            phrases += list(lang.yes) + list(lang.no)
+            phrases += list(lang.spoken["yes"]) + list(lang.spoken["no"])
         if not confirming:
-            phrases += [p for ps in q.answers.values() for p in ps]
+            phrases += list(q.spoken)
             if q.kind == "number":
                 phrases += _numbers(lang)
             elif q.kind == "duration":
