@@ -156,3 +156,12 @@ def test_turns_are_bounded(lang: Language, nlu: Understander) -> None:
         conv.hear(Heard("repeat"))
         n += 1
     assert n <= MAX_TURNS
+
+
+def test_endless_help_does_not_hold_the_check_in(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    for _ in range(12):
+        conv.hear(Heard("help"))
+    assert conv.slots.get("bladder_bowel", "unset") is None  # not understood twice -> unknown, moved on
+    assert conv.expecting().slot != "bladder_bowel"

@@ -17,6 +17,9 @@ from assistant.triage.verdict import Verdict, decide
 DEFAULT_CONFIRM_THRESHOLD = 0.6
 #: A check-in never runs longer than this many turns, whatever is said (each turn may re-ask).
 MAX_TURNS = 80
+#: Repeat / help / questions in a row on one question before the next one counts as not understood
+#: (a recogniser that keeps hearing "help" in a cough must not hold the check-in in a loop).
+MAX_ASIDES = 3
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class Conversation:
         self._confirm: tuple[str, Understanding] | None = None
         self._history: list[_Turn] = []
         self._urgent_only = False
+        self._asides = 0
 
     # -- what to listen for -------------------------------------------------------------------
     def expecting(self) -> Expectation:
@@ -122,6 +126,12 @@ class Conversation:
             return self._hear_confirmation(heard)
         assert self.current is not None
         u = self.nlu.understand(heard.text, self.current, heard.confidence)
+        if u.intent in ("repeat", "help", FAQ):
+            self._asides += 1
+            if self._asides > MAX_ASIDES:
+                u = Understanding(UNCLEAR, quote=u.quote)
+        else:
+            self._asides = 0
         if u.intent == "repeat":
             return self.prompt
         if u.intent == "help":
@@ -227,6 +237,7 @@ class Conversation:
 
     def _ask(self, slot: str, prefix: str = "", simpler: bool = False) -> str:
         q = self.lang.questions[slot]
+        self._asides = 0
         self.current = slot
         self.prompt = q.reask if simpler else q.prompt
         self.questions += 1

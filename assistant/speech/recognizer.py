@@ -60,6 +60,8 @@ class Recognition:
     audio lag plus the decoding time after it; None when no speech ended."""
     raw: str = ""
     """The engine's raw hypothesis before rejection (for benchmarks and logs)."""
+    heard_speech: bool = True
+    """False when no speech started before the silence timeout (nobody answered)."""
 
 
 @runtime_checkable

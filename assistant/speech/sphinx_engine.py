@@ -13,6 +13,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Iterable, Sequence
 
+import numpy as np
+
 from assistant.speech import rejection
 from assistant.speech.grammar import build_jsgf, check_phrases, load_cmudict, normalize_phrases
 from assistant.speech.recognizer import (
@@ -39,6 +41,19 @@ def _import_pocketsphinx():  # type: ignore[no-untyped-def]
             "(or reinstall backcheck), or use `--engine vosk`"
         ) from e
     return pocketsphinx
+
+
+#: Standard deviation (in 16-bit steps, about -72 dBFS) of the noise added before decoding.
+DITHER = 8.0
+
+
+def _dither(pcm: bytes) -> bytes:
+    """Add a faint, fixed noise floor: stretches of exact digital silence (padded WAV files,
+    synthetic speech) throw pocketsphinx's cepstral normalisation off and cost recognitions;
+    measured on espeak-ng answers: 4 of 12 right without, 9 of 12 with."""
+    x = np.frombuffer(pcm, dtype=np.int16).astype(np.float32)
+    noise = np.random.default_rng(0).normal(0.0, DITHER, x.size).astype(np.float32)
+    return np.clip(x + noise, -32768, 32767).astype(np.int16).tobytes()
 
 
 class SphinxRecognizer(PcmMixin):
@@ -177,7 +192,7 @@ class SphinxRecognizer(PcmMixin):
                 speech_start = ep.speech_start
         audio_s = consumed / SAMPLE_RATE
         if not started:
-            return Recognition("", 0.0, [], True, audio_s, compute, None)
+            return Recognition("", 0.0, [], True, audio_s, compute, None, heard_speech=False)
         # Decode the whole speech segment at once: batch cepstral mean normalisation
         # is far more accurate on short answers than the live estimate, and a
         # one-second answer decodes in ~10 ms, so the latency cost is negligible.
@@ -187,7 +202,7 @@ class SphinxRecognizer(PcmMixin):
         t = time.perf_counter()
         first = max(0, int(((speech_start or 0.0) - _LEAD_S) * SAMPLE_RATE) * 2)
         dec.start_utt()
-        dec.process_raw(b"".join(frames)[first:], False, True)
+        dec.process_raw(_dither(b"".join(frames)[first:]), False, True)
         dec.end_utt()
         hyp = dec.hyp()
         segs = list(dec.seg() or [])

@@ -231,7 +231,7 @@ class VoskRecognizer(PcmMixin):
                 result = r
         audio_s = consumed / SAMPLE_RATE
         if result is None:
-            return Recognition("", 0.0, [], True, audio_s, compute, None)
+            return Recognition("", 0.0, [], True, audio_s, compute, None, heard_speech=False)
         words = [(w["word"], float(w.get("conf", 1.0))) for w in result["result"]]
         endpoint_s = None
         if endpoint_at is not None:

@@ -113,8 +113,7 @@ class VoiceEar:
         self.last = r
         if r is None:  # the source ended
             return None
-        heard_speech = bool(r.transcript) or bool(r.rejected)
-        if not heard_speech:
+        if not r.heard_speech:
             self.silences += 1
             self.out.write("  (silence)\n")
             if self.silences >= SILENCES_BEFORE_ENDING:
