@@ -256,7 +256,7 @@ def reject_items(root: Path | None, limit_per_word: int | None = None, extras: i
     for r in range(extras):
         probes.append(Item("reject", "", word="cough", seed=8000 + r, source="cough"))
         probes.append(Item("reject", "", word="breath", seed=8100 + r, source="breath"))
-    for i, line in enumerate(OFF_TOPIC[: max(extras, 2) * 2 if extras < 5 else None]):
+    for i, line in enumerate(OFF_TOPIC[: 2 * extras + 2]):
         probes.append(Item("reject", "", text=line, voice=VOICES[i % len(VOICES)], speed=SPEEDS[i % 2],
                            word="off-topic", source="espeak"))
     out = []

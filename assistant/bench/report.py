@@ -52,6 +52,7 @@ def summarize(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
             synthetic.setdefault(engine, {})[method] = {
                 "by_condition": {c: _rate(by[c], "correct") for c in sorted(by, key=_cond_key, reverse=True)},
                 "by_noise": {k: _rate(v, "correct") for k, v in sorted(noise.items())},
+                "rejected_by_condition": {c: _rate(by[c], "rejected") for c in sorted(by, key=_cond_key, reverse=True)},
             }
         elif kind == "real":
             by = defaultdict(list)
@@ -124,6 +125,11 @@ def markdown(results: dict[str, Any]) -> str:
             for method, cell in methods.items():
                 lines.append(f"| {engine} | {method} | " +
                              " | ".join(_pct(cell["by_condition"].get(c)) for c in conds) + " |")
+        for engine, methods in syn.items():
+            rej = methods.get(METHODS[0], {}).get("rejected_by_condition", {})
+            if rej:
+                lines.append(f"| {engine} | ({METHODS[0]}: % rejected by the recogniser) | " +
+                             " | ".join(_pct(rej.get(c)) for c in conds) + " |")
         kinds = sorted({k for e in syn.values() for m in e.values() for k in m["by_noise"]})
         if kinds:
             lines += ["", "By noise kind (all noisy SNRs together):", "",

@@ -83,6 +83,7 @@ class _Worker:
                     r = self._free[key]
                 got = self._understand(method, r, item.slot)
                 rec_out = {**base, "engine": name, "method": method, "transcript": r.transcript,
+                           "raw": getattr(r, "raw", ""), "rejected": bool(getattr(r, "rejected", False)),
                            "confidence": round(float(r.confidence), 3), "audio_s": round(float(r.audio_s), 3),
                            "compute_s": round(float(r.compute_s), 4), "got": got.as_json()}
                 if expected is not None:

@@ -148,7 +148,7 @@ def _measure(spec: tuple[str, str | None], language: str, utterances: list[tuple
             r = rec.recognize_pcm(x, grammars[slot])
             heard_at = time.perf_counter()
         t = time.perf_counter()
-        u = nlu.understand(r.transcript if r else "", slot, r.confidence if r else None)
+        nlu.understand(r.transcript if r else "", slot, r.confidence if r else None)
         understood = time.perf_counter()
         reply = conv.hear(Heard(r.transcript if r else "", r.confidence if r else None))
         stepped = time.perf_counter()
@@ -158,7 +158,6 @@ def _measure(spec: tuple[str, str | None], language: str, utterances: list[tuple
         tts.append(first_audio)
         answer.append(understood - spoke_at)
         prompt.append(stepped - spoke_at + first_audio)
-        del u
     figures.update({
         "latency_mode": "live-paced recognize()" if recognize is not None else "batch recognize_pcm (upper bound)",
         "paced_utterances": len(answer),
