@@ -49,8 +49,14 @@ class SyntheticPerson:
                 self.speaker.play(audio.astype(np.float32) / 32768.0, 16000)
             except Exception:  # playing the answer aloud is a nicety; recognition goes on
                 self.speaker = None
-        r = self.recognizer.recognize(PcmSource(audio), grammar_for(self.lang, expecting), max_s=15.0,
-                                      silence_timeout_s=5.0)
+        from assistant.speech.recognizer import SpeechError
+
+        try:
+            r = self.recognizer.recognize(PcmSource(audio), grammar_for(self.lang, expecting), max_s=15.0,
+                                          silence_timeout_s=5.0)
+        except SpeechError as exc:
+            self.out.write(f"  ({exc})\n")
+            return None
         shown = r.transcript or "(not understood)"
         self.out.write(f"  heard: {shown}   [{r.confidence:.2f}]\n")
         return Heard(r.transcript, r.confidence)

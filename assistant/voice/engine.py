@@ -29,6 +29,8 @@ def open_recognizer(settings: Settings, lang: Language, *, announce: bool = True
         phrases = sorted({p for s in CONTRACT_SLOTS for p in grammar_for_slot(lang, s)})
         missing = recognizer.missing_words(phrases)
         if missing:
-            print(f"backcheck: the {recognizer.engine} model does not know these words, so answers using them "
-                  f"must be said another way: {', '.join(sorted(missing))}", file=sys.stderr)
+            shown = sorted(missing)
+            more = f" and {len(shown) - 12} more" if len(shown) > 12 else ""
+            print(f"backcheck: the {recognizer.engine} model does not know {len(shown)} words of the answers "
+                  f"(phrases with them are left out): {', '.join(shown[:12])}{more}", file=sys.stderr)
     return recognizer

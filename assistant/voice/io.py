@@ -13,6 +13,7 @@ from assistant.audio.errors import AudioDeviceLost
 from assistant.dialog.conversation import Expectation, Heard
 from assistant.dialog.text_mode import TerminalMouth
 from assistant.nlu.language import Language
+from assistant.speech.recognizer import SpeechError
 from assistant.voice.grammar import grammar_for
 
 #: Consecutive answers with no speech at all before the check-in ends politely.
@@ -106,9 +107,11 @@ class VoiceEar:
         try:
             r = self.recognizer.recognize(self._tap, grammar_for(self.lang, expecting), max_s=self.max_s,
                                           silence_timeout_s=self.silence_timeout_s)
-        except AudioDeviceLost as exc:
+        except (AudioDeviceLost, SpeechError) as exc:
             if self.on_audio_lost:
                 self.on_audio_lost(str(exc))
+            else:
+                self.out.write(f"  ({exc})\n")
             return None
         self.last = r
         if r is None:  # the source ended

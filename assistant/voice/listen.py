@@ -28,6 +28,7 @@ def listen_command(lang: Language, settings: Settings, slot: str, files: list[Pa
     from assistant.audio.errors import AudioError
     from assistant.audio.sources import WavSource
     from assistant.cli import dump_json
+    from assistant.speech.recognizer import SpeechError
     from assistant.voice.engine import open_recognizer
 
     if slot not in CONTRACT_SLOTS:
@@ -47,6 +48,9 @@ def listen_command(lang: Language, settings: Settings, slot: str, files: list[Pa
             print(f"backcheck listen: {path}: {exc}", file=sys.stderr)
             failed += 1
             continue
+        except SpeechError as exc:
+            print(f"backcheck listen: {exc}", file=sys.stderr)
+            return 1
         value = understood_value(nlu, slot, r)
         row = {"file": str(path), "transcript": r.transcript, "value": value,
                "confidence": round(float(r.confidence), 3), "audio_s": round(float(r.audio_s), 3),
