@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Sequence, TextIO
 
 from assistant.config import ConfigError, Settings, config_file_path, format_settings, load_settings
-from assistant.nlu.language import IntentDataError, Language, load_language
+from assistant.nlu.language import IntentDataError, load_language
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 

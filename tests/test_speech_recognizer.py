@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.audio.sources import PcmSource
 from assistant.speech import recognizer as api
 from assistant.speech.recognizer import (
     ModelNotFoundError,
-    PcmSource,
     Recognizer,
     SpeechError,
     find_vosk_model,
@@ -23,13 +23,6 @@ def no_installed_models(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path
     monkeypatch.setattr(api, "REPO_MODELS_DIR", tmp_path / "repo-models")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     return tmp_path
-
-
-def test_pcm_source_streams_then_ends() -> None:
-    src = PcmSource(np.arange(5, dtype=np.int16))
-    assert len(src.read(3) or b"") == 6
-    assert len(src.read(3) or b"") == 4
-    assert src.read(3) is None
 
 
 def test_auto_choice_without_vosk_model_is_sphinx(no_installed_models: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import shutil
 import time
-from collections.abc import Iterator
 
 import numpy as np
 import pytest

@@ -96,3 +96,23 @@ def build_jsgf(
     else:
         lines.append(f"public <utterance> = {answers};")
     return "\n".join(lines) + "\n"
+
+
+def usable_phrases(phrases: Sequence[str], known: Callable[[str], bool], reported: set[str],
+                   warnings: list[str], vocabulary: str, hint: str) -> list[str]:
+    """The phrases an engine can recognise; a missing word is reported once, none usable is an error.
+
+    `vocabulary` names where the words were looked up ("the pocketsphinx dictionary"); `hint` says
+    what to check when nothing is left.
+    """
+    from assistant.speech.recognizer import SpeechError
+
+    check = check_phrases(phrases, known)
+    new = [w for w in check.missing_words if w not in reported]
+    if new:
+        reported.update(new)
+        warnings.append(f"not in {vocabulary}, phrases dropped: " + ", ".join(check.dropped))
+    if not check.kept:
+        raise SpeechError(f"none of the phrases are in {vocabulary} (unknown words: "
+                          + ", ".join(check.missing_words) + f"); {hint}")
+    return check.kept

@@ -100,33 +100,16 @@ class Recognizer(Protocol):
         ...
 
 
-class PcmSource:
-    """An in-memory AudioSource over int16 samples (for files already in memory)."""
-
-    sample_rate = SAMPLE_RATE
-
-    def __init__(self, samples: np.ndarray) -> None:
-        self._data = np.ascontiguousarray(samples, dtype=np.int16).tobytes()
-        self._pos = 0
-
-    def read(self, frames: int, timeout: float | None = None) -> bytes | None:
-        if self._pos >= len(self._data):
-            return None
-        chunk = self._data[self._pos : self._pos + 2 * frames]
-        self._pos += len(chunk)
-        return chunk
-
-    def close(self) -> None:
-        self._pos = len(self._data)
-
-
 class PcmMixin:
     """Gives an engine ``recognize_pcm`` in terms of its ``recognize``."""
 
     def recognize_pcm(
         self, samples: np.ndarray, phrases: Sequence[str] | None, **kwargs: float
     ) -> Recognition:
-        return self.recognize(PcmSource(samples), phrases, **kwargs)  # type: ignore[attr-defined]
+        from assistant.audio.sources import PcmSource
+
+        pcm = PcmSource(np.ascontiguousarray(samples, dtype=np.int16).reshape(-1))
+        return self.recognize(pcm, phrases, **kwargs)  # type: ignore[attr-defined]
 
 
 def check_rate(source: object) -> None:

@@ -16,14 +16,13 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from assistant.speech import rejection
-from assistant.speech.grammar import build_jsgf, check_phrases, load_cmudict, normalize_phrases
+from assistant.speech.grammar import build_jsgf, check_phrases, load_cmudict, normalize_phrases, usable_phrases
 from assistant.speech.recognizer import (
     SAMPLE_RATE,
     AudioSourceLike,
     EngineUnavailableError,
     PcmMixin,
     Recognition,
-    SpeechError,
     check_rate,
 )
 
@@ -109,27 +108,16 @@ class SphinxRecognizer(PcmMixin):
         if key in self._searches:
             self._searches.move_to_end(key)
             return self._searches[key]
-        check = check_phrases(key, lambda w: bool(self._prons(w)))
-        new = [w for w in check.missing_words if w not in self._reported]
-        if new:
-            self._reported.update(new)
-            self.warnings.append(
-                "not in the pocketsphinx dictionary, phrases dropped: " + ", ".join(check.dropped)
-            )
-        if not check.kept:
-            raise SpeechError(
-                "none of the phrases can be recognised by pocketsphinx (unknown words: "
-                + ", ".join(check.missing_words)
-                + "); check the intents/ phrases"
-            )
+        kept = usable_phrases(key, lambda w: bool(self._prons(w)), self._reported, self.warnings,
+                              "the pocketsphinx dictionary", "check the intents/ phrases")
         garbage: list[str] = []
         if self._garbage:
-            gwords = {w for p in check.kept for w in p.split()}
+            gwords = {w for p in kept for w in p.split()}
             garbage = rejection.select_garbage(gwords, self._prons, self._garbage_exclude)
         self._counter += 1
         name = f"g{self._counter}"
-        self._decoder.add_jsgf_string(name, build_jsgf(check.kept, garbage, self._garbage_weight))
-        self._searches[key] = (name, check.kept)
+        self._decoder.add_jsgf_string(name, build_jsgf(kept, garbage, self._garbage_weight))
+        self._searches[key] = (name, kept)
         while len(self._searches) > _MAX_SEARCHES:
             _, (old, _) = self._searches.popitem(last=False)
             if old != "free":

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from assistant.speech import rejection
-from assistant.speech.grammar import check_phrases
+from assistant.speech.grammar import check_phrases, usable_phrases
 from assistant.speech.recognizer import (
     SAMPLE_RATE,
     AudioSourceLike,
@@ -24,7 +24,6 @@ from assistant.speech.recognizer import (
     ModelNotFoundError,
     PcmMixin,
     Recognition,
-    SpeechError,
     check_rate,
     is_vosk_model,
 )
@@ -154,20 +153,8 @@ class VoskRecognizer(PcmMixin):
         return check_phrases(phrases, self._known).missing_words
 
     def _grammar(self, phrases: Sequence[str]) -> list[str]:
-        check = check_phrases(phrases, self._known)
-        new = [w for w in check.missing_words if w not in self._reported]
-        if new:
-            self._reported.update(new)
-            self.warnings.append(
-                "not in the Vosk model vocabulary, phrases dropped: " + ", ".join(check.dropped)
-            )
-        if not check.kept:
-            raise SpeechError(
-                "none of the phrases are in the Vosk model's vocabulary (unknown words: "
-                + ", ".join(check.missing_words)
-                + "); is this the right language model?"
-            )
-        return check.kept
+        return usable_phrases(phrases, self._known, self._reported, self.warnings,
+                              "the Vosk model's vocabulary", "is this the right language model?")
 
     def recognize(
         self,
