@@ -21,13 +21,12 @@ EN_VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb-x-rp", "en+m3")
 
 
 def resample(samples: np.ndarray, src_rate: int, dst_rate: int = RATE) -> np.ndarray:
-    """Polyphase resampling to ``dst_rate`` (int16 in, int16 out)."""
+    """Polyphase resampling to ``dst_rate`` (int16 in, int16 out), with the project's own resampler."""
     if src_rate == dst_rate:
         return samples.astype(np.int16, copy=False)
-    from scipy.signal import resample_poly
+    from assistant.audio.resample import resample as project_resample
 
-    g = math.gcd(src_rate, dst_rate)
-    out = resample_poly(samples.astype(np.float64), dst_rate // g, src_rate // g)
+    out = project_resample(samples.astype(np.float64), src_rate, dst_rate)
     return np.clip(np.round(out), -32768, 32767).astype(np.int16)
 
 
