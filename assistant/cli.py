@@ -121,8 +121,12 @@ def _main(argv: list[str]) -> int:
 
         return history_command(rest, settings.history_db)
     if args.command == "bench":
-        from assistant.bench.command import bench_command
-
+        try:
+            from assistant.bench.command import bench_command
+        except ImportError as exc:
+            _print_err(f"the benchmark needs more packages ({exc.name} is missing): "
+                       "pip install -e '.[bench]'")
+            return EXIT_FAIL
         return bench_command(rest, settings)
     try:
         lang = load_language(settings.language)
