@@ -165,3 +165,25 @@ def test_endless_help_does_not_hold_the_check_in(lang: Language, nlu: Understand
         conv.hear(Heard("help"))
     assert conv.slots.get("bladder_bowel", "unset") is None  # not understood twice -> unknown, moved on
     assert conv.expecting().slot != "bladder_bowel"
+
+
+def test_heard_stop_needs_saying_twice_typed_stop_once(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    reply = conv.hear(Heard("stop", confidence=0.4))
+    assert not conv.finished and "stop again" in reply
+    conv.hear(Heard("stop", confidence=0.4))
+    assert conv.finished
+    typed = Conversation(lang, nlu)
+    typed.opening()
+    typed.hear(Heard("stop"))
+    assert typed.finished
+
+
+def test_an_answer_after_a_heard_stop_carries_on(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    conv.hear(Heard("stop", confidence=0.4))
+    conv.hear(Heard("no", confidence=0.9))
+    conv.hear(Heard("stop", confidence=0.4))
+    assert not conv.finished and conv.expecting().slot == "saddle_numbness"

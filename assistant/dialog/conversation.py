@@ -96,6 +96,7 @@ class Conversation:
         self._history: list[_Turn] = []
         self._urgent_only = False
         self._asides = 0
+        self._stop_pending = False
 
     # -- what to listen for -------------------------------------------------------------------
     def expecting(self) -> Expectation:
@@ -139,7 +140,13 @@ class Conversation:
         if u.intent == "back":
             return self._go_back()
         if u.intent == "stop":
+            # heard (not typed) "stop" ends the check-in only when said twice: a recogniser can take
+            # a cough or a stray sentence for "stop", and ending early loses the warning-sign questions
+            if heard.confidence is not None and not self._stop_pending:
+                self._stop_pending = True
+                return f"{self.lang.lines['confirm_stop']} {self.prompt}"
             return self._finish(stopped=True)
+        self._stop_pending = False
         if u.intent == FAQ and u.faq:
             answer = self.lang.faq[u.faq][1]
             if u.faq == "progress" and self.progress:

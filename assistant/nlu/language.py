@@ -323,7 +323,7 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
     lines = {str(k): _text(v, lpath, str(k)) for k, v in ldata.items()}
     for key in ("greeting", "not_understood", "moving_on", "back_to_checkin", "stopped", "learned_heading",
                 "learned_nothing", "you_said", "red_flag_jump", "goodbye", "going_back", "nothing_to_undo",
-                "confirm_kept", "reasons_heading", "next_heading", "unknown_answer"):
+                "confirm_kept", "reasons_heading", "next_heading", "unknown_answer", "confirm_stop"):
         _need(key in lines, lpath, key, "missing line")
 
     return Language(
