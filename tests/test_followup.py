@@ -27,7 +27,7 @@ def _checkin(lang: Language, tmp_path: Path, now: datetime, answers: list[str]):
         asked.append(conv.expecting().slot)
         conv.hear(Heard("no"))
     assert conv.result is not None
-    record, note = finish_checkin(store, conv.result, source="text", now=now)
+    record, note = finish_checkin(lang, store, conv.result, source="text", now=now)
     assert note is None
     return opening, asked, record, conv.result
 
@@ -70,6 +70,6 @@ def test_unwritable_history_still_finishes(lang: Language, tmp_path: Path) -> No
     conv.opening()
     conv.hear(Heard("yes"))
     assert conv.finished and conv.result is not None
-    record, note = finish_checkin(store, conv.result, source="text", now=T0)
+    record, note = finish_checkin(lang, store, conv.result, source="text", now=T0)
     assert record["level"] == "emergency"
     assert note is not None and "couldn't save" in note

@@ -27,6 +27,6 @@ def audit_command(lang: Language, path: Path, *, as_json: bool, record: bool, se
     if record:
         from assistant.dialog.saving import record_audit
 
-        note = record_audit(settings, results)
+        note = record_audit(lang, settings, results)
         print(note, file=sys.stderr)
     return 0 if all(r.passed for r in results) else 1

@@ -13,20 +13,22 @@ from assistant.dialog.conversation import CheckInResult, Conversation
 from assistant.nlu.language import Language
 from assistant.triage.rules import Finding
 
-SAVE_FAILED = "I couldn't save this check-in to your history: {why}"
-
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _open_store(settings: Settings, notes: list[str]) -> Any | None:
+def _not_saved(lang: Language, exc: BaseException) -> str:
+    return lang.lines["not_saved"].format(why=exc)
+
+
+def _open_store(lang: Language, settings: Settings, notes: list[str]) -> Any | None:
     from assistant.history.store import HistoryError, HistoryStore
 
     try:
         return HistoryStore(settings.history_db, on_message=notes.append)
     except (HistoryError, OSError) as exc:
-        notes.append(SAVE_FAILED.format(why=exc))
+        notes.append(_not_saved(lang, exc))
         return None
 
 
@@ -35,7 +37,7 @@ def start_conversation(lang: Language, settings: Settings, *, use_history: bool,
     """A Conversation that knows the earlier check-ins of the same workout (when there are any)."""
     now = now or _now()
     notes: list[str] = []
-    store = _open_store(settings, notes) if use_history else None
+    store = _open_store(lang, settings, notes) if use_history else None
     previous: list[Any] = []
     follow = None
     if store is not None:
@@ -48,7 +50,7 @@ def start_conversation(lang: Language, settings: Settings, *, use_history: bool,
                 previous = store.recent_for_workout(now, latest.workout_at)
                 follow = follow_up_context(previous, now)
         except (HistoryError, OSError) as exc:
-            notes.append(SAVE_FAILED.format(why=exc))
+            notes.append(_not_saved(lang, exc))
     known: dict[str, Any] = {}
     quotes: dict[str, str] = {}
     intro = None
@@ -56,16 +58,16 @@ def start_conversation(lang: Language, settings: Settings, *, use_history: bool,
     if follow is not None and follow.hours_now is not None:
         hours = round(follow.hours_now, 1)
         known = {"hours_since_workout": hours, **follow.skippable}
-        quotes = {s: f"{v} (from your last check-in)" for s, v in follow.skippable.items()}
-        quotes["hours_since_workout"] = f"about {hours:g} hours ago (from your last check-in)"
-        pain = "" if follow.pain_score is None else f" you rated the pain {follow.pain_score} out of 10, and"
-        intro = (f"Welcome back. Last time,{pain} it was about {follow.hours_since_last:.0f} hours ago. "
-                 f"I'll skip what won't have changed and ask how it's going now.")
+        lines = lang.lines
+        quotes = {s: lines["from_last_time"].format(value=v) for s, v in follow.skippable.items()}
+        quotes["hours_since_workout"] = lines["hours_from_last_time"].format(hours=f"{hours:g}")
+        pain = "" if follow.pain_score is None else lines["welcome_back_pain"].format(pain=follow.pain_score)
+        intro = lines["welcome_back"].format(since=f"{follow.hours_since_last:.0f}", pain=pain)
         always = {"trend"}
     conv = Conversation(lang, known=known, known_quotes=quotes, intro=" ".join([*(notes or []), intro or ""]).strip()
                         or None, confirm_threshold=settings.confirm_threshold, always_ask=always,
                         extra_findings=_trend_rules(previous) if previous else None,
-                        progress=_progress_text(previous, now) if previous else None)
+                        progress=_progress_text(lang, previous) if previous else None)
     return conv, store
 
 
@@ -82,18 +84,20 @@ def _trend_rules(previous: list[Any]) -> Callable[[dict[str, Any]], list[Finding
     return findings
 
 
-def _progress_text(previous: list[Any], now: datetime) -> str:
+def _progress_text(lang: Language, previous: list[Any]) -> str:
     """The answer to "how has it been going?": the earlier pain scores of this workout."""
+    lines = lang.lines
     parts = []
     for c in previous:
         hours = c.hours_since_workout
         score = c.pain_score
-        when = f"{hours:.0f} hours after the workout" if hours is not None else "earlier"
-        parts.append(f"{when}, pain {score if score is not None else 'not given'}, {c.level}")
-    return "Your earlier check-ins for this workout: " + "; ".join(parts) + "."
+        when = lines["progress_when"].format(hours=f"{hours:.0f}") if hours is not None else "?"
+        parts.append(lines["progress_item"].format(when=when, pain=score if score is not None else "?",
+                                                   level=c.level))
+    return lines["progress"].format(items="; ".join(parts))
 
 
-def finish_checkin(store: Any | None, result: CheckInResult, *, source: str,
+def finish_checkin(lang: Language, store: Any | None, result: CheckInResult, *, source: str,
                    now: datetime | None = None) -> tuple[dict[str, Any], str | None]:
     """The final record, saved to the history when there is one; the note says if saving failed."""
     now = now or _now()
@@ -113,14 +117,14 @@ def finish_checkin(store: Any | None, result: CheckInResult, *, source: str,
     try:
         store.add(StoredCheckIn.from_dict(record))
     except (HistoryError, OSError) as exc:
-        return record, SAVE_FAILED.format(why=exc)
+        return record, _not_saved(lang, exc)
     return record, None
 
 
-def record_audit(settings: Settings, results: list[Any]) -> str:
+def record_audit(lang: Language, settings: Settings, results: list[Any]) -> str:
     """`audit --record`: store each vignette as a check-in (at its `at:` time when given)."""
     notes: list[str] = []
-    store = _open_store(settings, notes)
+    store = _open_store(lang, settings, notes)
     if store is None:
         return notes[0] if notes else "history unavailable"
     from assistant.history.store import HistoryError, StoredCheckIn
@@ -137,5 +141,5 @@ def record_audit(settings: Settings, results: list[Any]) -> str:
             store.add(StoredCheckIn.from_dict(record))
             saved += 1
         except (HistoryError, OSError, ValueError) as exc:
-            notes.append(f"{r.vignette.id}: {SAVE_FAILED.format(why=exc)}")
+            notes.append(f"{r.vignette.id}: {_not_saved(lang, exc)}")
     return "\n".join([f"Saved {saved} of {len(results)} vignettes to {settings.history_db}.", *notes])

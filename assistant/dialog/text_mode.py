@@ -55,7 +55,7 @@ def text_checkin(lang: Language, settings: Settings, *, as_json: bool, use_histo
     talk = sys.stderr if as_json else out
     conv, store = start_conversation(lang, settings, use_history=use_history, source="text")
     result = run_checkin(conv, KeyboardEar(inp, talk), TerminalMouth(talk))
-    record, note = finish_checkin(store, result, source="text")
+    record, note = finish_checkin(lang, store, result, source="text")
     if note:
         TerminalMouth(talk).say(note)
     if as_json:

@@ -86,15 +86,6 @@ class Understander:
             return Understanding(UNKNOWN, {slot: None, **volunteered}, score * scale, quote)
         return Understanding(ANSWER, {slot: value, **volunteered}, score * scale, quote, conflict=conflict)
 
-    def answer_phrases(self, slot: str) -> list[str]:
-        """Every phrase that answers `slot` (for recogniser grammars)."""
-        q = self.lang.questions[slot]
-        phrases = [p for ps in q.answers.values() for p in ps]
-        if q.kind == "yesno":
-            phrases += list(self.lang.yes) + list(self.lang.no)
-        phrases += list(self.lang.unknown)
-        return phrases
-
     # -- internals ----------------------------------------------------------------------------
     def _strip_fillers(self, toks: list[str]) -> list[str]:
         out: list[str] = []

@@ -8,17 +8,13 @@ from assistant.config import Settings
 from assistant.dialog.runner import run_checkin
 from assistant.nlu.language import Language
 
-NO_MIC = ("I can't use a microphone here: {why}\n"
-          "You can do the same check-in by typing: backcheck --text")
-MIC_LOST = "The microphone stopped working ({why}). I kept what you told me; to go on, run: backcheck --text"
-
 
 def _offer_text(lang: Language, settings: Settings, *, as_json: bool, use_history: bool,
                 inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     """With a person at a terminal, offer the typed check-in straight away."""
     if not inp.isatty():
         return 1
-    out.write("Type your answers instead? [Y/n] ")
+    out.write(lang.lines["type_instead"])
     out.flush()
     if inp.readline().strip().lower() in ("", "y", "yes"):
         from assistant.dialog.text_mode import text_checkin
@@ -41,7 +37,7 @@ def voice_checkin(lang: Language, settings: Settings, *, as_json: bool, use_hist
     try:
         mic = MicrophoneSource(settings.device)
     except AudioError as exc:
-        print(NO_MIC.format(why=exc), file=sys.stderr)
+        print(lang.lines["no_mic"].format(why=str(exc).rstrip(".")), file=sys.stderr)
         return _offer_text(lang, settings, as_json=as_json, use_history=use_history)
     recognizer = open_recognizer(settings, lang)
     if recognizer is None:
@@ -56,8 +52,8 @@ def voice_checkin(lang: Language, settings: Settings, *, as_json: bool, use_hist
         mouth = VoiceMouth(speaker, mic, talk, speaks=not isinstance(speaker, PrintMouth))
         result = run_checkin(conv, ear, mouth)
     if lost:
-        print(MIC_LOST.format(why=lost[0]), file=sys.stderr)
-    record, note = finish_checkin(store, result, source="voice")
+        print(lang.lines["mic_lost"].format(why=lost[0]), file=sys.stderr)
+    record, note = finish_checkin(lang, store, result, source="voice")
     if note:
         print(note, file=sys.stderr)
     if mic.overflows:
