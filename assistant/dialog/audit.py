@@ -124,15 +124,15 @@ def run_audit(lang: Language, vignettes: list[Vignette]) -> list[AuditResult]:
 
 def format_results(results: list[AuditResult]) -> str:
     """A table a person reads: one line per vignette, then the totals."""
-    lines = [f"{'':2}{'vignette':34} {'wanted':18} {'got':10} {'questions':>9}"]
+    lines = [f"{'':4}{'vignette':34} {'wanted':18} {'got':10} {'questions':>9}"]
     for r in results:
         v = r.vignette
         wanted = v.expect if v.expect else f">= {v.at_least}"
         mark = "ok" if r.passed else "XX"
-        lines.append(f"{mark:2}{v.id[:34]:34} {wanted:18} {r.level:10} {r.questions:>9}")
+        lines.append(f"{mark:4}{v.id[:34]:34} {wanted:18} {r.level:10} {r.questions:>9}")
         if not r.passed:
             for reason in r.reasons:
-                lines.append(f"{'':4}{reason}")
+                lines.append(f"{'':6}{reason}")
     missed = sum(not r.passed for r in results)
     lines.append(f"{len(results) - missed} passed, {missed} failed")
     return "\n".join(lines)
