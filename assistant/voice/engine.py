@@ -19,6 +19,14 @@ def open_recognizer(settings: Settings, lang: Language, *, announce: bool = True
         from assistant.model_store import find_model
 
         model_dir = find_model(settings.model_search_dirs)
+    if model_dir is not None and engine != "sphinx":
+        from assistant.model_store import verify_model
+
+        problems = verify_model(model_dir, check_hashes=False)
+        if problems:
+            print(f"backcheck: the Vosk model in {model_dir} is damaged or incomplete: {problems[0]}. "
+                  "Reinstall it with `backcheck models download`, or use `--engine sphinx`.", file=sys.stderr)
+            return None
     try:
         recognizer = make_recognizer(engine, model_dir)
     except SpeechError as exc:
