@@ -19,6 +19,8 @@ def open_recognizer(settings: Settings, lang: Language, *, announce: bool = True
         from assistant.model_store import find_model
 
         model_dir = find_model(settings.model_search_dirs)
+        if model_dir is None and engine is None:
+            engine = "sphinx"  # automatic choice: no Vosk model where the settings say to look
     if model_dir is not None and engine != "sphinx":
         from assistant.model_store import verify_model
 
