@@ -232,6 +232,8 @@ def make_mouth(
     # espeak-ng (the program) first: deterministic, and a crash stays in its own
     # process; pyttsx3 2.99 in-process gives slightly different audio each time
     # and keeps global state; it remains the choice where espeak-ng is absent.
+    # (Tried pyttsx3 first: at 450 words/min its save_to_file finished after
+    # runAndWait returned, the file was gone, and the speaker fell back to print.)
     engines: list[Literal["pyttsx3", "espeak-ng"]] = ["espeak-ng", "pyttsx3"] if engine == "auto" else [engine]
     problems: list[str] = []
     chosen: Literal["pyttsx3", "espeak-ng"] | None = None
