@@ -164,3 +164,19 @@ def test_whole_voice_check_in_through_the_virtual_microphone(virtual_audio, lang
     assert "you: yes" in out.getvalue()
     # the assistant really spoke on the speaker (several seconds of audio above the noise floor)
     assert np.count_nonzero(np.abs(said) > 500) > 16000
+
+
+def test_long_silence_is_asked_again_then_ends_politely(lang: Language, recognizer) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from assistant.audio.sources import PcmSource
+    from assistant.dialog.runner import SilentMouth
+    from assistant.voice.io import VoiceEar
+
+    quiet = np.random.default_rng(0).normal(0, 20, 16000 * 30).astype(np.int16)  # 30 s of room noise
+    out = io.StringIO()
+    ear = VoiceEar(lang, recognizer, PcmSource(quiet), max_s=10.0, silence_timeout_s=3.0, out=out)
+    result = run_checkin(Conversation(lang), ear, SilentMouth())
+    assert out.getvalue().count("(silence)") == 2
+    assert not result.complete and result.questions == 2  # the question, its simpler re-ask, then the end
+    assert result.verdict.level == "doctor"  # nothing was ruled out
