@@ -213,6 +213,18 @@ def _convert(name: str, value: Any, *, from_text: bool, base: Path | None, home:
     return text or None
 
 
+def _layer_value(name: str, raw: Any, home: Path, where: str, *, from_text: bool = True,
+                 base: Path | None = None) -> Any:
+    """One setting from one layer, converted and range-checked; `where` names the layer in errors."""
+    try:
+        value = _convert(name, raw, from_text=from_text, base=base, home=home)
+        if value is not None:
+            _check_range(name, value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return value
+
+
 def _check_range(name: str, value: Any) -> None:
     if name == "tts_rate" and not 40 <= value <= 500:
         raise ValueError(f"expected words per minute between 40 and 500, got {value}")
@@ -247,13 +259,7 @@ def _read_config_file(path: Path, home: Path) -> dict[str, Any]:
     for key, value in raw.items():
         if key not in _FIELD_NAMES:
             raise ConfigError(f"{path}: {_unknown_key_message(key)}")
-        try:
-            converted = _convert(key, value, from_text=False, base=path.parent, home=home)
-            if converted is not None:
-                _check_range(key, converted)
-        except ValueError as exc:
-            raise ConfigError(f"{path}: setting {key!r}: {exc}") from None
-        values[key] = converted
+        values[key] = _layer_value(key, value, home, f"{path}: setting {key!r}", from_text=False, base=path.parent)
     return values
 
 
@@ -296,13 +302,7 @@ def load_settings(
         raw = env.get(var, "")
         if raw == "":
             continue
-        try:
-            value = _convert(name, raw, from_text=True, base=None, home=home)
-            if value is not None:
-                _check_range(name, value)
-        except ValueError as exc:
-            raise ConfigError(f"environment variable {var}: {exc}") from None
-        values[name] = value
+        values[name] = _layer_value(name, raw, home, f"environment variable {var}")
         sources[name] = f"environment {var}"
 
     for key, raw in flags.items():
@@ -310,13 +310,7 @@ def load_settings(
             continue
         if key not in _FIELD_NAMES:
             raise ConfigError(f"command line: {_unknown_key_message(key)}")
-        try:
-            value = _convert(key, raw, from_text=True, base=None, home=home)
-            if value is not None:
-                _check_range(key, value)
-        except ValueError as exc:
-            raise ConfigError(f"command line {_flag(key)}: {exc}") from None
-        values[key] = value
+        values[key] = _layer_value(key, raw, home, f"command line {_flag(key)}")
         sources[key] = f"command line {_flag(key)}"
 
     if "data_dir" not in values:
