@@ -120,8 +120,7 @@ class Conversation:
         self.turns += 1
         if heard is None or self.turns >= MAX_TURNS:
             if self._confirm is not None:  # gone mid-confirmation: the red flag stands
-                self._store(self._confirm[1])
-                return self._finish(stopped=True, jump=evaluate(self.lang, self.slots)[0] == "emergency")
+                return self._keep_flag_and_stop(self._confirm[1])
             return self._finish(stopped=True)
         if self._confirm is not None:
             return self._hear_confirmation(heard)
@@ -192,9 +191,13 @@ class Conversation:
         # yes, unsure, silence, anything else: never let a confirmation hide a red flag
         kept = "" if (u.intent == ANSWER and u.slots.get(slot) is True) else self.lang.lines["confirm_kept"] + "\n"
         if u.intent == "stop":
-            self._store(original)
-            return self._finish(stopped=True)
+            return self._keep_flag_and_stop(original)
         return kept + self._record(original)
+
+    def _keep_flag_and_stop(self, original: Understanding) -> str:
+        """End during a confirmation: the heard red flag is recorded, never dropped."""
+        self._store(original)
+        return self._finish(stopped=True, jump=evaluate(self.lang, self.slots)[0] == "emergency")
 
     def _store(self, u: Understanding) -> list[str]:
         assert self.current is not None
