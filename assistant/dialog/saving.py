@@ -36,7 +36,7 @@ def start_conversation(lang: Language, settings: Settings, *, use_history: bool,
                        now: datetime | None = None) -> tuple[Conversation, Any | None]:
     """A Conversation that knows the earlier check-ins of the same workout (when there are any)."""
     now = now or _now()
-    notes: list[str] = []
+    notes: list[str] = []  #: said after the greeting: history problems, then "welcome back"
     store = _open_store(lang, settings, notes) if use_history else None
     previous: list[Any] = []
     follow = None
@@ -53,7 +53,6 @@ def start_conversation(lang: Language, settings: Settings, *, use_history: bool,
             notes.append(_not_saved(lang, exc))
     known: dict[str, Any] = {}
     quotes: dict[str, str] = {}
-    intro = None
     always: set[str] = set()
     if follow is not None and follow.hours_now is not None:
         hours = round(follow.hours_now, 1)
@@ -62,10 +61,10 @@ def start_conversation(lang: Language, settings: Settings, *, use_history: bool,
         quotes = {s: lines["from_last_time"].format(value=v) for s, v in follow.skippable.items()}
         quotes["hours_since_workout"] = lines["hours_from_last_time"].format(hours=f"{hours:g}")
         pain = "" if follow.pain_score is None else lines["welcome_back_pain"].format(pain=follow.pain_score)
-        intro = lines["welcome_back"].format(since=f"{follow.hours_since_last:.0f}", pain=pain)
+        notes.append(lines["welcome_back"].format(since=f"{follow.hours_since_last:.0f}", pain=pain))
         always = {"trend"}
-    conv = Conversation(lang, known=known, known_quotes=quotes, intro=" ".join([*(notes or []), intro or ""]).strip()
-                        or None, confirm_threshold=settings.confirm_threshold, always_ask=always,
+    conv = Conversation(lang, known=known, known_quotes=quotes, intro=" ".join(notes) or None,
+                        confirm_threshold=settings.confirm_threshold, always_ask=always,
                         extra_findings=_trend_rules(previous) if previous else None,
                         progress=_progress_text(lang, previous) if previous else None)
     return conv, store
