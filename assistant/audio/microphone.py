@@ -14,20 +14,19 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from assistant.audio.devices import DeviceInfo, find_device, import_sounddevice
 from assistant.audio.errors import AudioDeviceLost, AudioUnavailable
 from assistant.audio.levels import level_report  # re-exported: microphone level check
-from assistant.audio.sources import SAMPLE_RATE
+from assistant.audio.sources import SAMPLE_RATE, ClosingSource
 
 __all__ = ["MicrophoneSource", "level_report"]
 
 LOST_HINT = "check the microphone cable or USB connection, or use 'backcheck --text'"
 
 
-class MicrophoneSource:
+class MicrophoneSource(ClosingSource):
     """Capture 16 kHz mono int16 from a PortAudio input device.
 
     ``device``: index, a unique part of the name, or ``None`` for the default.
@@ -183,14 +182,3 @@ class MicrophoneSource:
             self._stream.close()
         except Exception:  # noqa: BLE001 - a dead device must not make close() fail
             pass
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -172,7 +172,25 @@ def load_wav_16k(path: str | PathLike[str]) -> np.ndarray:
     return to_16k_mono(x, info.sample_rate)
 
 
-class PcmSource:
+class ClosingSource:
+    """`with source:` closes it at the end; shared by every concrete audio source."""
+
+    def close(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class PcmSource(ClosingSource):
     """In-memory 16 kHz mono int16 samples served as an :class:`AudioSource`."""
 
     sample_rate: int = SAMPLE_RATE
@@ -203,17 +221,6 @@ class PcmSource:
 
     def close(self) -> None:
         self.closed = True
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class WavSource(PcmSource):
