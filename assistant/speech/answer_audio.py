@@ -1,0 +1,81 @@
+"""Cutting one spoken answer out of the audio a recogniser heard, the same way in training and in use.
+
+Why one fixed window: the classifier sees pooled embeddings of a 1.5 s window centred on the
+speech, so a one-second training clip and a live answer with a long silence before it look alike.
+Where the audio is shorter than the window, it is padded with noise at the recording's own floor
+level, not digital silence (a live microphone never delivers exact zeros).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+WINDOW_S = 1.5
+WINDOW = int(WINDOW_S * SAMPLE_RATE)
+_FRAME = SAMPLE_RATE // 100  # 10 ms
+#: Below this peak level (int16 RMS of the loudest 10 ms) nothing was said: about -60 dBFS.
+MIN_PEAK_RMS = 30.0
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where the speech is in a recording, in samples, and how loud it is above its floor."""
+
+    start: int
+    end: int
+    peak_rms: float
+    floor_rms: float
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start) / SAMPLE_RATE
+
+
+def _frame_rms(x: np.ndarray) -> np.ndarray:
+    n = len(x) // _FRAME
+    if n == 0:
+        return np.array([float(np.sqrt(np.mean(x.astype(np.float64) ** 2)))]) if len(x) else np.zeros(1)
+    f = x[: n * _FRAME].astype(np.float64).reshape(n, _FRAME)
+    f = f - f.mean(axis=1, keepdims=True)  # a DC offset is not speech
+    return np.sqrt(np.mean(f ** 2, axis=1)) + 1e-3
+
+
+def speech_span(samples: np.ndarray) -> Span:
+    """The loud part of ``samples``: frames within reach of the peak and well above the floor."""
+    rms = _frame_rms(np.asarray(samples))
+    peak, floor = float(np.percentile(rms, 99)), float(np.percentile(rms, 10))
+    db = 20 * np.log10(rms)
+    thr = max(20 * np.log10(floor) + 0.35 * (20 * np.log10(peak) - 20 * np.log10(floor)),
+              20 * np.log10(peak) - 30.0)
+    loud = np.flatnonzero(db >= thr)
+    if len(loud) == 0 or peak < MIN_PEAK_RMS:
+        return Span(0, 0, peak, floor)
+    return Span(int(loud[0] * _FRAME), int((loud[-1] + 1) * _FRAME), peak, floor)
+
+
+def answer_window(samples: np.ndarray, span: Span | None = None, seed: int = 0) -> np.ndarray:
+    """A WINDOW-sample int16 excerpt centred on the speech, padded with floor-level noise."""
+    x = np.asarray(samples, dtype=np.int16).reshape(-1)
+    span = span or speech_span(x)
+    # centre on the loudness-weighted middle of the speech (long answers: their loudest part)
+    if span.end > span.start:
+        seg = x[span.start:span.end].astype(np.float64)
+        n = len(seg) // _FRAME
+        if n > 0:
+            e = np.mean(seg[: n * _FRAME].reshape(n, _FRAME) ** 2, axis=1)
+            centre = span.start + int((np.sum(e * (np.arange(n) + 0.5)) / max(np.sum(e), 1e-9)) * _FRAME)
+        else:
+            centre = (span.start + span.end) // 2
+        if span.end - span.start <= WINDOW:
+            centre = (span.start + span.end) // 2
+    else:
+        centre = len(x) // 2
+    lo = centre - WINDOW // 2
+    rng = np.random.default_rng(seed)
+    out = rng.normal(0.0, max(span.floor_rms, 2.0), WINDOW)
+    a, b = max(lo, 0), min(lo + WINDOW, len(x))
+    if b > a:
+        out[a - lo:b - lo] = x[a:b]
+    return np.clip(out, -32768, 32767).astype(np.int16)

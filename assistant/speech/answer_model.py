@@ -1,0 +1,116 @@
+"""BackCheck's own answer classifier: pooled speech embeddings of one answer -> which word it was.
+
+Why a classifier and not another grammar: on real voices of speakers it never heard it tells
+"no" from "go" and "one" from "on" far better than pocketsphinx (see the model card beside the
+weights). It only knows single words (yes, no, left, right, stop, zero to nine); each question
+narrows it to the words that answer that question, and everything else is "none of these".
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from assistant.speech.answer_audio import Span, answer_window, speech_span
+from assistant.training.mlp import Mlp, softmax
+
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+MODEL_FILE = MODEL_DIR / "answers.npz"
+NONE = "none"
+RESTORE_HINT = ("restore it with `git checkout assistant/speech/models/answers.npz` (or reinstall backcheck), "
+                "or retrain it with `backcheck train answers`")
+
+
+class AnswerModelError(Exception):
+    """The classifier file is missing or damaged; the message names it and says how to restore it."""
+
+
+def pooled(embeddings: np.ndarray) -> np.ndarray:
+    """One feature vector per answer: mean and max of its embeddings over time."""
+    return np.concatenate([embeddings.mean(axis=0), embeddings.max(axis=0)]).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """The classifier's view of one answer, already narrowed to the open question."""
+
+    label: str
+    """The most likely allowed word, or ``none``."""
+    confidence: float
+    """Calibrated probability of ``label`` (allowed words' probabilities; the rest counts as none)."""
+    span: Span
+    """Where the speech was; its length tells a single word from a phrase."""
+
+
+@dataclass
+class AnswerModel:
+    """The trained weights with their labels, calibration temperature and decision thresholds."""
+
+    mlp: Mlp
+    labels: tuple[str, ...]
+    temperature: float
+    thresholds: dict[str, float]
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> "AnswerModel":
+        if not path.is_file():
+            raise AnswerModelError(f"the answer recogniser's weights {path} are missing; {RESTORE_HINT}")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(str(z["meta"]))
+                mlp = Mlp(*(z[k] for k in ("mean", "scale", "w1", "b1", "w2", "b2")))
+        except (OSError, ValueError, KeyError) as exc:
+            raise AnswerModelError(f"the answer recogniser's weights {path} are damaged ({exc}); {RESTORE_HINT}") from exc
+        if mlp.w2.shape[1] != len(meta["labels"]):
+            raise AnswerModelError(f"the answer recogniser's weights {path} do not match their labels; {RESTORE_HINT}")
+        return cls(mlp, tuple(meta["labels"]), float(meta["temperature"]), dict(meta["thresholds"]))
+
+    def save(self, path: Path, extra: dict | None = None) -> None:
+        meta = {"labels": list(self.labels), "temperature": self.temperature, "thresholds": self.thresholds,
+                **(extra or {})}
+        m = self.mlp
+        np.savez_compressed(path, meta=np.array(json.dumps(meta)), mean=m.mean, scale=m.scale,
+                            w1=m.w1, b1=m.b1, w2=m.w2, b2=m.b2)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """Calibrated class probabilities for one feature vector (or a batch)."""
+        return softmax(self.mlp.logits(features), self.temperature)
+
+    def narrowed(self, probs: np.ndarray, allowed: Sequence[str]) -> tuple[str, float]:
+        """The best allowed word and its probability; probability of words not allowed goes to none."""
+        idx = [self.labels.index(w) for w in allowed if w in self.labels]
+        if not idx:
+            return NONE, 1.0
+        p = probs[idx]
+        best = int(np.argmax(p))
+        none = 1.0 - float(p.sum())
+        if none >= float(p[best]):
+            return NONE, none
+        return self.labels[idx[best]], float(p[best])
+
+    def words(self) -> tuple[str, ...]:
+        return tuple(w for w in self.labels if w != NONE)
+
+
+class AnswerClassifier:
+    """Front end plus classifier: int16 16 kHz audio of one answer -> :class:`Classified`."""
+
+    def __init__(self, model: AnswerModel | None = None, embedder: object | None = None):
+        from assistant.speech.embedding import SpeechEmbedder
+
+        self.model = model or AnswerModel.load()
+        self.embedder = embedder or SpeechEmbedder()
+
+    def features(self, samples: np.ndarray, span: Span | None = None) -> np.ndarray:
+        return pooled(self.embedder.embed(answer_window(samples, span)))  # type: ignore[attr-defined]
+
+    def classify(self, samples: np.ndarray, allowed: Sequence[str]) -> Classified:
+        span = speech_span(samples)
+        if span.end <= span.start:
+            return Classified(NONE, 1.0, span)
+        probs = self.model.probabilities(self.features(samples, span))
+        label, conf = self.model.narrowed(probs, allowed)
+        return Classified(label, conf, span)

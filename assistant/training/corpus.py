@@ -1,0 +1,86 @@
+"""The real recordings in ``../shared/speech/`` as labelled training and evaluation clips.
+
+Why split by speaker: a model judged on voices it was trained on says nothing about the next
+person. Held-out speakers (and held-out distractor words, for honest rejection figures) are chosen
+by a hash of their id, so every run on every machine makes the same split.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.audio.sources import load_wav_16k
+
+#: Words a person may answer with that the classifier learns; every other word is "none".
+ANSWER_WORDS: tuple[str, ...] = ("yes", "no", "left", "right", "stop", "zero", "one", "two", "three",
+                                 "four", "five", "six", "seven", "eight", "nine")
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One recording: its path, the word said, the class it teaches, who said it."""
+
+    path: Path
+    word: str
+    label: str
+    speaker: str
+    source: str  # "speech-commands", "fsdd" or "noise"
+
+
+def shared_speech_dir(start: Path | None = None) -> Path | None:
+    """``../shared/speech`` beside the checkout (or $BACKCHECK_SHARED/speech), if it is there."""
+    import os
+
+    env = os.environ.get("BACKCHECK_SHARED")
+    base = Path(env) if env else (start or Path(__file__).resolve().parents[2]).parent / "shared"
+    d = base / "speech"
+    return d if (d / "MANIFEST.tsv").is_file() else None
+
+
+def label_of(word: str) -> str:
+    """The class a manifest word teaches: an answer word, or none (other words, noise)."""
+    return word if word in ANSWER_WORDS else NONE
+
+
+def read_manifest(root: Path) -> list[Clip]:
+    """Every clip listed in ``root/MANIFEST.tsv`` (paths relative to ``root``)."""
+    clips = []
+    with open(root / "MANIFEST.tsv", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            rel = row["relative_path"]
+            word = row["word"].removeprefix("other:")
+            source = "fsdd" if rel.startswith("fsdd/") else "noise" if word == "_noise_" else "speech-commands"
+            speaker = row["speaker_id"] or f"noise:{Path(rel).stem}"
+            clips.append(Clip(root / rel, word, label_of(word), speaker, source))
+    return clips
+
+
+def all_clips(speech_dir: Path) -> list[Clip]:
+    """The dev clips and the training pool, each file once."""
+    seen: set[str] = set()
+    out = []
+    for root in (speech_dir, speech_dir / "train"):
+        if not (root / "MANIFEST.tsv").is_file():
+            continue
+        for c in read_manifest(root):
+            key = c.path.name + c.word + c.speaker
+            if key not in seen:
+                seen.add(key)
+                out.append(c)
+    return out
+
+
+def held_out(key: str, fraction: float, seed: int) -> bool:
+    """A stable pseudo-random choice of ``fraction`` of the keys."""
+    h = hashlib.sha256(f"{seed}:{key}".encode()).digest()
+    return int.from_bytes(h[:4], "big") / 2**32 < fraction
+
+
+def load(clip: Clip) -> np.ndarray:
+    """The clip as 16 kHz mono int16."""
+    return load_wav_16k(clip.path)
