@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from assistant.config import ConfigError, Settings, config_file_path, format_settings, load_settings
+from assistant.config import ENGINES, ConfigError, Settings, config_file_path, format_settings, load_settings
 from assistant.nlu.language import IntentDataError, load_language
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--text", action="store_true", help="do the check-in by typing instead of speaking")
     p.add_argument("--json", action="store_true", help="print the final record as JSON on stdout")
-    p.add_argument("--engine", choices=("auto", "vosk", "sphinx"), default=None, help="speech recogniser")
+    p.add_argument("--engine", choices=ENGINES, default=None, help="speech recogniser")
     p.add_argument("--model-dir", type=Path, default=None, help="Vosk model folder to use")
     p.add_argument("--device", default=None, help="microphone name (or part of it) or index")
     p.add_argument("--output-device", default=None, help="speaker name or index")
@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
 
     li = sub.add_parser("listen", help="recognise WAV files as answers to one question")
     li.add_argument("--slot", required=True, help="the slot whose question the recordings answer")
-    li.add_argument("--engine", choices=("auto", "vosk", "sphinx"), default=argparse.SUPPRESS)
+    li.add_argument("--engine", choices=ENGINES, default=argparse.SUPPRESS)
     li.add_argument("--model-dir", type=Path, default=argparse.SUPPRESS)
     li.add_argument("--json", action="store_true", dest="listen_json", help="one JSON object per file")
     li.add_argument("files", nargs="+", type=Path, help="WAV files (any rate, mono or stereo, 16-bit PCM)")
@@ -49,12 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("devices", help="list microphones and speakers")
     d = sub.add_parser("demo", help="a whole spoken check-in, answered by a synthetic voice")
     d.add_argument("--vignette", default="radiating-left-leg", help="which built-in demo answers to use")
-    d.add_argument("--engine", choices=("auto", "vosk", "sphinx"), default=argparse.SUPPRESS)
+    d.add_argument("--engine", choices=ENGINES, default=argparse.SUPPRESS)
     sub.add_parser("config", help="show the settings in effect and where each came from")
     # these parse their own options; listed here for --help
     sub.add_parser("models", help="download, install, list or verify Vosk models", add_help=False)
     sub.add_parser("history", help="past check-ins: table, --json, --plot, --export, --forget", add_help=False)
     sub.add_parser("bench", help="accuracy, false accepts, speed and memory of speech understanding",
+                   add_help=False)
+    sub.add_parser("train", help="train the answer recogniser from the shared recordings (train answers)",
                    add_help=False)
     return p
 
@@ -86,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 #: Commands that parse their own options (everything after the command word is theirs).
-PASSTHROUGH = ("models", "history", "bench")
+PASSTHROUGH = ("models", "history", "bench", "train")
 
 
 def _split_passthrough(argv: list[str]) -> tuple[list[str], str | None, list[str]]:
@@ -128,6 +130,10 @@ def _main(argv: list[str]) -> int:
                        "pip install -e '.[bench]'")
             return EXIT_FAIL
         return bench_command(rest, settings)
+    if args.command == "train":
+        from assistant.training.answers import main as train_main
+
+        return train_main(rest)
     try:
         lang = load_language(settings.language)
     except IntentDataError as exc:

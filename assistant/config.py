@@ -40,7 +40,7 @@ __all__ = [
     "load_settings",
 ]
 
-ENGINES = ("auto", "vosk", "sphinx")
+ENGINES = ("auto", "answers", "vosk", "sphinx")
 ENV_PREFIX = "BACKCHECK_"
 CONFIG_ENV = "BACKCHECK_CONFIG"
 APP_NAME = "backcheck"
@@ -59,8 +59,10 @@ class Settings:
     """Everything BackCheck can be told, with the value it runs with.
 
     Fields:
-        engine: speech recogniser: ``"vosk"``, ``"sphinx"`` (pocketsphinx) or
-            ``"auto"`` (Vosk when a model is installed, otherwise pocketsphinx).
+        engine: speech recogniser: ``"auto"`` (BackCheck's answer recogniser fused
+            with Vosk when a model is installed, otherwise with pocketsphinx),
+            ``"answers"`` (fused with pocketsphinx), or ``"vosk"`` / ``"sphinx"``
+            (that grammar recogniser alone).
         model_dir: a specific Vosk model folder to use; ``None`` means the first
             complete model found in :attr:`model_search_dirs`.
         device: microphone, as a name (or part of one) or a PortAudio index;

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import platform
 import sys
 import time
@@ -57,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="benchmark one engine (default: every engine available here)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     p.add_argument("--processes", type=int, default=2, help="worker processes for recognition (default 2)")
+    p.add_argument("--answers-only", action="store_true",
+                   help="only the answer recogniser's rows (real voices never trained on, alone and fused)")
     return p
 
 
@@ -98,11 +101,42 @@ def _say(msg: str) -> None:
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
+def _answers_part(lang: Any, quick: bool) -> tuple[dict[str, Any] | None, str]:
+    """The answer recogniser's rows, or None and why they are missing."""
+    from assistant.bench import answers
+
+    root = shared_speech_dir()
+    if root is None or not answers.HELDOUT.is_file():
+        return None, ("answer recogniser rows are missing: they need ../shared/speech and "
+                      f"{answers.HELDOUT.name} (written by `backcheck train answers`).")
+    its = answers.items(root, 2 if quick else None)
+    _say(f"answer recogniser: {len(its)} items (held-out speakers and words) x 3 engines")
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if time.perf_counter() - last[0] > 15:
+            last[0] = time.perf_counter()
+            _say(f"  {done}/{total}")
+
+    return answers.run(lang, its, answers.engines(("answers", "fused", "sphinx")), progress), ""
+
+
 def _run(args: argparse.Namespace, settings: Any) -> int:
     started = time.perf_counter()
     plan = QUICK if args.quick else FULL
     language = getattr(settings, "language", "en") or "en"
     lang = load_language(language)
+    if args.answers_only:
+        from assistant.bench import answers
+
+        res, why = _answers_part(lang, args.quick)
+        if res is None:
+            raise BenchError(why)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "answers.json").write_text(json.dumps(res, indent=1))
+        print(answers.markdown(res))
+        _say(f"wrote {args.out / 'answers.json'} in {time.perf_counter() - started:.0f} s")
+        return 0
     import_recognizer_api()  # fail early, with a clear message
     specs, notes = engines_to_run(args.engine, settings)
     phrasings = answer_phrasings(lang)
@@ -152,6 +186,10 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
         "summary": summarize(records),
         "speed": speed,
     }
+    answers_res, why = _answers_part(lang, args.quick)
+    if answers_res is None:
+        notes.append(why)
+    results["answers"] = answers_res
     md = write(results, records, args.out)
     print(md)
     _say(f"wrote {args.out / 'results.md'}, results.json, records.jsonl, accuracy_vs_snr.png "

@@ -196,6 +196,10 @@ def markdown(results: dict[str, Any]) -> str:
         lines += ["", f"Latency measured with: {', '.join(sorted(m for m in modes if m))}. Peak RSS is the whole "
                   "measuring process (Python, numpy, the benchmark code, the recogniser in grammar and free-form "
                   "mode); 'of which recogniser' is the growth from loading and running it.", ""]
+    if results.get("answers"):
+        from assistant.bench.answers import markdown as answers_markdown
+
+        lines += [answers_markdown(results["answers"]), ""]
     lines += ["## Targets", "", "| goal | target |", "|---|---|"]
     lines += [f"| {k.replace('_', ' ')} | {v} |" for k, v in TARGETS.items()]
     return "\n".join(lines) + "\n"

@@ -43,7 +43,7 @@ def _frame_rms(x: np.ndarray) -> np.ndarray:
 
 
 def speech_span(samples: np.ndarray) -> Span:
-    """The loud part of ``samples``: frames within reach of the peak and well above the floor."""
+    """Where the answer's window goes: from the first to the last frame well above the floor."""
     rms = _frame_rms(np.asarray(samples))
     peak, floor = float(np.percentile(rms, 99)), float(np.percentile(rms, 10))
     db = 20 * np.log10(rms)
@@ -53,6 +53,42 @@ def speech_span(samples: np.ndarray) -> Span:
     if len(loud) == 0 or peak < MIN_PEAK_RMS:
         return Span(0, 0, peak, floor)
     return Span(int(loud[0] * _FRAME), int((loud[-1] + 1) * _FRAME), peak, floor)
+
+
+def word_span(samples: np.ndarray) -> Span:
+    """The loudest stretch of ``samples``: smoothed frames within 15 dB of the peak, around it.
+
+    Used to tell a single word from a phrase (its length), not to place the window.
+
+    Why relative to the peak: in gym noise at 6 dB SNR a threshold above the noise floor marks the
+    whole recording as speech; the word itself still stands out from its surroundings at its peak.
+    Gaps under 0.2 s inside a word (a stop consonant) are bridged.
+    """
+    rms = _frame_rms(np.asarray(samples))
+    peak_raw, floor = float(np.max(rms)), float(np.percentile(rms, 10))
+    if peak_raw < MIN_PEAK_RMS:
+        return Span(0, 0, peak_raw, floor)
+    smooth = np.convolve(rms ** 2, np.ones(5) / 5, mode="same")
+    db = 10 * np.log10(smooth + 1e-9)
+    top = int(np.argmax(db))
+    thr = max(db[top] - 15.0, 10 * np.log10(floor ** 2 + 1e-9) + 6.0)
+    loud = db >= thr
+    gap = 20  # frames (0.2 s)
+    start = end = top
+    quiet = 0
+    i = top
+    while i + 1 < len(loud) and quiet <= gap:
+        i += 1
+        quiet = 0 if loud[i] else quiet + 1
+        if loud[i]:
+            end = i
+    quiet, i = 0, top
+    while i > 0 and quiet <= gap:
+        i -= 1
+        quiet = 0 if loud[i] else quiet + 1
+        if loud[i]:
+            start = i
+    return Span(int(start * _FRAME), int((end + 1) * _FRAME), peak_raw, floor)
 
 
 def answer_window(samples: np.ndarray, span: Span | None = None, seed: int = 0) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.speech.answer_audio import Span, answer_window, speech_span
+from assistant.speech.answer_audio import Span, answer_window, speech_span, word_span
 from assistant.training.mlp import Mlp, softmax
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
@@ -42,7 +42,7 @@ class Classified:
     confidence: float
     """Calibrated probability of ``label`` (allowed words' probabilities; the rest counts as none)."""
     span: Span
-    """Where the speech was; its length tells a single word from a phrase."""
+    """The loudest stretch of speech; its length tells a single word from a phrase."""
 
 
 @dataclass
@@ -55,7 +55,9 @@ class AnswerModel:
     thresholds: dict[str, float]
 
     @classmethod
-    def load(cls, path: Path = MODEL_FILE) -> "AnswerModel":
+    def load(cls, path: Path | None = None) -> "AnswerModel":
+        """The weights in ``path`` (default: the shipped ``answers.npz``), checked for shape."""
+        path = path or MODEL_FILE
         if not path.is_file():
             raise AnswerModelError(f"the answer recogniser's weights {path} are missing; {RESTORE_HINT}")
         try:
@@ -69,6 +71,7 @@ class AnswerModel:
         return cls(mlp, tuple(meta["labels"]), float(meta["temperature"]), dict(meta["thresholds"]))
 
     def save(self, path: Path, extra: dict | None = None) -> None:
+        """Weights and metadata (labels, calibration, thresholds, figures) in one .npz file."""
         meta = {"labels": list(self.labels), "temperature": self.temperature, "thresholds": self.thresholds,
                 **(extra or {})}
         m = self.mlp
@@ -92,6 +95,7 @@ class AnswerModel:
         return self.labels[idx[best]], float(p[best])
 
     def words(self) -> tuple[str, ...]:
+        """The words it can hear (every label but none)."""
         return tuple(w for w in self.labels if w != NONE)
 
 
@@ -105,12 +109,14 @@ class AnswerClassifier:
         self.embedder = embedder or SpeechEmbedder()
 
     def features(self, samples: np.ndarray, span: Span | None = None) -> np.ndarray:
+        """The pooled embedding of the answer window of ``samples``."""
         return pooled(self.embedder.embed(answer_window(samples, span)))  # type: ignore[attr-defined]
 
     def classify(self, samples: np.ndarray, allowed: Sequence[str]) -> Classified:
+        """Which of the ``allowed`` words ``samples`` is, or none; audio with no speech is none."""
         span = speech_span(samples)
         if span.end <= span.start:
             return Classified(NONE, 1.0, span)
         probs = self.model.probabilities(self.features(samples, span))
         label, conf = self.model.narrowed(probs, allowed)
-        return Classified(label, conf, span)
+        return Classified(label, conf, word_span(samples))

@@ -146,14 +146,15 @@ def find_vosk_model(model_dir: Path | None = None) -> Path | None:
     return None
 
 
-def make_recognizer(engine: str | None = None, model_dir: Path | None = None) -> Recognizer:
-    """Build a recogniser: Vosk when a Vosk model is given or installed, else pocketsphinx.
+ENGINES = ("auto", "answers", "vosk", "sphinx")
+
+
+def make_grammar_recognizer(engine: str | None = None, model_dir: Path | None = None) -> Recognizer:
+    """A grammar recogniser: Vosk when a Vosk model is given or installed, else pocketsphinx.
 
     ``engine`` "vosk" or "sphinx" forces one; a missing model raises
     :class:`ModelNotFoundError` saying how to get one.
     """
-    if engine not in (None, "vosk", "sphinx"):
-        raise SpeechError(f"unknown speech engine {engine!r}; choose 'vosk' or 'sphinx'")
     if engine == "sphinx" or (engine is None and model_dir is None and find_vosk_model() is None):
         from assistant.speech.sphinx_engine import SphinxRecognizer
 
@@ -168,3 +169,29 @@ def make_recognizer(engine: str | None = None, model_dir: Path | None = None) ->
     from assistant.speech.vosk_engine import VoskRecognizer
 
     return VoskRecognizer(path)
+
+
+def make_recognizer(engine: str | None = None, model_dir: Path | None = None,
+                    notices: list[str] | None = None) -> Recognizer:
+    """Build a recogniser. The default (None or "auto") fuses BackCheck's answer recogniser with
+    the grammar recogniser; "vosk" or "sphinx" is that grammar recogniser alone; "answers" fuses
+    with pocketsphinx even where a Vosk model is installed.
+
+    Where the answer recogniser cannot load (a missing or damaged file), the default falls back
+    to the grammar recogniser alone and appends the reason to ``notices``.
+    """
+    if engine not in (None, *ENGINES):
+        raise SpeechError(f"unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine in ("vosk", "sphinx"):
+        return make_grammar_recognizer(engine, model_dir)
+    grammar = make_grammar_recognizer("sphinx" if engine == "answers" else None, model_dir)
+    from assistant.speech.answer_model import AnswerModelError
+    from assistant.speech.embedding import FrontEndError
+    from assistant.speech.fused_engine import FusedRecognizer
+
+    try:
+        return FusedRecognizer(grammar)
+    except (AnswerModelError, FrontEndError) as exc:
+        if notices is not None:
+            notices.append(f"{exc}. Using {grammar.engine} alone for now: it mishears more.")
+        return grammar

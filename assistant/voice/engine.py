@@ -15,13 +15,14 @@ def open_recognizer(settings: Settings, lang: Language, *, announce: bool = True
 
     engine = None if settings.engine == "auto" else settings.engine
     model_dir = settings.model_dir
-    if model_dir is None and engine != "sphinx":
+    uses_vosk = engine in (None, "vosk")
+    if model_dir is None and uses_vosk:
         from assistant.model_store import find_model
 
         model_dir = find_model(settings.model_search_dirs)
         if model_dir is None and engine is None:
-            engine = "sphinx"  # automatic choice: no Vosk model where the settings say to look
-    if model_dir is not None and engine != "sphinx":
+            uses_vosk = False  # automatic choice: no Vosk model where the settings say to look
+    if model_dir is not None and uses_vosk:
         from assistant.model_store import verify_model
 
         problems = verify_model(model_dir, check_hashes=False)
@@ -29,11 +30,17 @@ def open_recognizer(settings: Settings, lang: Language, *, announce: bool = True
             print(f"backcheck: the Vosk model in {model_dir} is damaged or incomplete: {problems[0]}. "
                   "Reinstall it with `backcheck models download`, or use `--engine sphinx`.", file=sys.stderr)
             return None
+    notices: list[str] = []
     try:
-        recognizer = make_recognizer(engine, model_dir)
+        if engine is None and not uses_vosk:
+            recognizer = make_recognizer("answers", None, notices)
+        else:
+            recognizer = make_recognizer(engine, model_dir if uses_vosk else None, notices)
     except SpeechError as exc:
         print(f"backcheck: {exc}", file=sys.stderr)
         return None
+    for notice in notices:
+        print(f"backcheck: {notice}", file=sys.stderr)
     if announce:
         print(f"backcheck: speech recognition: {recognizer.engine} ({recognizer.model})", file=sys.stderr)
         phrases = sorted({p for s in CONTRACT_SLOTS for p in grammar_for_slot(lang, s)})

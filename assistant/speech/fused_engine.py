@@ -1,0 +1,167 @@
+"""The default engine: BackCheck's answer classifier fused with a grammar recogniser.
+
+Why fuse: the classifier hears real voices' single words far better than pocketsphinx, but knows
+only single words; the grammar recogniser (pocketsphinx, or Vosk where a model is installed) still
+brings phrases ("six out of ten", "no, not at all") and answers the classifier has no class for
+("both", "better"). Decided by calibrated confidence: a single word the classifier is sure of
+wins; a less sure one needs the grammar to hear the same word; a single word the grammar heard
+that the classifier knows but does not hear is dropped (re-asked), which is what rejects "go"
+taken for "no"; a phrase comes from the grammar.
+
+Why an early end: a one-word answer the classifier is sure of needs no long silence wait. The
+audio goes to the grammar engine through a tap that runs a voice-activity detector; after a short
+pause it asks the classifier, and if the word is certain it ends the grammar engine's stream at
+once (~0.15 s of silence instead of the grammar endpointer's ~0.3 s or more).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any, Sequence
+
+import numpy as np
+
+from assistant.speech.answer_model import NONE, AnswerClassifier, Classified
+from assistant.speech.recognizer import SAMPLE_RATE, AudioSourceLike, PcmMixin, Recognition, check_rate
+
+#: Longest speech (s) that counts as one word: a longer answer is a phrase, for the grammar.
+MAX_WORD_S = 1.6
+#: Pause (s) after speech that makes the tap ask the classifier whether the answer is complete.
+EARLY_PAUSE_S = 0.15
+_VAD_FRAME_S = 0.03
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def fuse(grammar: Recognition, heard: Classified | None, allowed: Sequence[str], known: Sequence[str],
+         alone: float, agree: float) -> Recognition:
+    """The answer both engines together stand behind (see the module docstring for the rules)."""
+    g_words = [] if grammar.rejected else _words(grammar.transcript)
+    if len(g_words) > 1:
+        return grammar
+    if heard is not None and heard.label != NONE and heard.span.seconds <= MAX_WORD_S:
+        if heard.confidence >= alone or (heard.confidence >= agree and g_words == [heard.label]):
+            conf = heard.confidence
+            if g_words == [heard.label]:  # two independent engines agree
+                conf = 1.0 - (1.0 - conf) * (1.0 - min(grammar.confidence, 0.9))
+            return replace(grammar, transcript=heard.label, confidence=conf, rejected=False,
+                           raw=f"{grammar.raw} | answers:{heard.label}:{heard.confidence:.2f}")
+    if len(g_words) == 1 and g_words[0] not in known:
+        return grammar  # a word the classifier has no class for: the grammar's call
+    note = f"{grammar.raw} | answers:{heard.label}:{heard.confidence:.2f}" if heard else grammar.raw
+    return replace(grammar, transcript="", rejected=True, raw=note)
+
+
+class _EarlyEndTap:
+    """Passes audio to the grammar engine, keeps it, and ends the stream once a word is certain."""
+
+    def __init__(self, source: AudioSourceLike, check: Any):
+        from pocketsphinx import Vad
+
+        self.source = source
+        self.sample_rate = getattr(source, "sample_rate", SAMPLE_RATE)
+        self.check = check
+        self.vad = Vad(2, SAMPLE_RATE, _VAD_FRAME_S)
+        self.frame_bytes = self.vad.frame_bytes
+        self.audio = bytearray()
+        self._pending = b""
+        self.in_speech = False
+        self.speech_frames = 0
+        self.silent_frames = 0
+        self.ended_early: Classified | None = None
+        self.checked_at = 0.0
+        self.checks = 0
+
+    def read(self, frames: int, timeout: float | None = None) -> bytes | None:
+        if self.ended_early is not None:
+            return None
+        data = self.source.read(frames, timeout)
+        if not data:
+            return data
+        self.audio += data
+        self._pending += data
+        while len(self._pending) >= self.frame_bytes:
+            frame, self._pending = self._pending[: self.frame_bytes], self._pending[self.frame_bytes:]
+            self._step(frame)
+        return data
+
+    def _step(self, frame: bytes) -> None:
+        if self.vad.is_speech(frame):
+            self.speech_frames += 1
+            self.silent_frames = 0
+            if self.speech_frames >= 3:
+                self.in_speech = True
+            return
+        self.silent_frames += 1
+        if self.in_speech and self.silent_frames * _VAD_FRAME_S >= EARLY_PAUSE_S:
+            self.in_speech = False
+            self.speech_frames = 0
+            self.checks += 1
+            started = time.perf_counter()
+            heard = self.check(np.frombuffer(bytes(self.audio), dtype=np.int16))
+            if heard is not None:
+                self.ended_early, self.checked_at = heard, started
+        elif not self.in_speech and self.silent_frames > 1:
+            self.speech_frames = 0
+
+    def close(self) -> None:
+        close = getattr(self.source, "close", None)
+        if close:
+            close()
+
+
+class FusedRecognizer(PcmMixin):
+    """Answer classifier + grammar recogniser behind the one ``Recognizer`` interface."""
+
+    def __init__(self, grammar: Any, classifier: AnswerClassifier | None = None):
+        self.grammar = grammar
+        self.classifier = classifier or AnswerClassifier()
+        self.engine = f"answers+{grammar.engine}"
+        self.model = f"BackCheck answer recogniser + {grammar.model}"
+        self.known = self.classifier.model.words()
+        th = self.classifier.model.thresholds
+        self.alone, self.agree = float(th.get("alone", 0.85)), float(th.get("agree", 0.4))
+        self.warnings: list[str] = getattr(grammar, "warnings", [])
+
+    def missing_words(self, phrases: Sequence[str]) -> list[str]:
+        return self.grammar.missing_words(phrases)
+
+    def allowed(self, phrases: Sequence[str]) -> list[str]:
+        """The classifier's words that answer the open question (single-word phrases of its grammar)."""
+        singles = {p.strip().lower() for p in phrases if len(p.split()) == 1}
+        return [w for w in self.known if w in singles]
+
+    def recognize(self, source: AudioSourceLike, phrases: Sequence[str] | None, *, max_s: float = 15.0,
+                  silence_timeout_s: float = 8.0) -> Recognition:
+        """Stream through the grammar engine (with the early-end tap), then fuse with the classifier."""
+        check_rate(source)
+        if phrases is None:
+            return self.grammar.recognize(source, None, max_s=max_s, silence_timeout_s=silence_timeout_s)
+        allowed = self.allowed(phrases)
+        spent = [0.0]
+
+        def certain(samples: np.ndarray) -> Classified | None:
+            t = time.perf_counter()
+            heard = self.classifier.classify(samples, allowed)
+            spent[0] += time.perf_counter() - t
+            ok = heard.label != NONE and heard.confidence >= self.alone and heard.span.seconds <= MAX_WORD_S
+            return heard if ok else None
+
+        tap = _EarlyEndTap(source, certain if allowed else lambda _s: None)
+        g = self.grammar.recognize(tap, phrases, max_s=max_s, silence_timeout_s=silence_timeout_s)
+        t = time.perf_counter()
+        heard = tap.ended_early
+        if heard is None and allowed:
+            heard = self.classifier.classify(np.frombuffer(bytes(tap.audio), dtype=np.int16), allowed)
+        decide = time.perf_counter() - t
+        if not g.heard_speech and (heard is None or heard.label == NONE):
+            return g  # nobody answered: the grammar engine's endpointer and the classifier agree
+        out = fuse(replace(g, heard_speech=True), heard, allowed, self.known, self.alone, self.agree)
+        if tap.ended_early is not None:
+            # speech ended EARLY_PAUSE_S before the tap's check; the grammar decode followed at once
+            endpoint: float | None = EARLY_PAUSE_S + (time.perf_counter() - tap.checked_at)
+        else:
+            endpoint = None if g.endpoint_s is None else g.endpoint_s + decide
+        return replace(out, compute_s=g.compute_s + spent[0] + decide, endpoint_s=endpoint)

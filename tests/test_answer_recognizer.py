@@ -1,0 +1,166 @@
+"""The answer recogniser and the fused default engine, through the real front end and classifier.
+
+Accuracy tests use the held-out model (trained without the held-out speakers) on those speakers'
+real recordings: a model judged on voices it trained on would prove nothing. They skip where
+../shared/speech is absent (a user's machine).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests import speechgen as sg
+from tests.wavgen import write_wav
+
+from assistant.audio.sources import PcmSource, load_wav_16k
+from assistant.speech import recognizer as api
+from assistant.speech.answer_model import AnswerClassifier, AnswerModel, AnswerModelError
+from assistant.speech.embedding import FRONT_END_FILES, FrontEndError, SpeechEmbedder, front_end_dir
+from assistant.speech.fused_engine import FusedRecognizer
+from assistant.speech.sphinx_engine import SphinxRecognizer
+from assistant.training.corpus import all_clips, shared_speech_dir
+
+HELDOUT = Path(__file__).resolve().parents[1] / "assistant" / "speech" / "models" / "answers-heldout.npz"
+SPEECH = shared_speech_dir()
+needs_shared = pytest.mark.skipif(SPEECH is None, reason="../shared/speech (real recordings) is not here")
+YESNO = ["yes", "no", "yeah", "nope", "i don't know", "repeat", "stop"]
+SIDE = ["left", "right", "both", "left side", "right side", "i don't know"]
+DIGITS = "zero one two three four five six seven eight nine ten".split() + ["six out of ten", "i don't know"]
+
+
+@pytest.fixture(scope="module")
+def heldout_fused() -> FusedRecognizer:
+    return FusedRecognizer(SphinxRecognizer(), AnswerClassifier(AnswerModel.load(HELDOUT)))
+
+
+def _heldout_clips(words: set[str], per_word: int) -> list[tuple[str, Path]]:
+    meta = json.loads(str(np.load(HELDOUT)["meta"]))
+    speakers = set(meta["split"]["held_out_speakers"])
+    out: dict[str, list[Path]] = {}
+    for c in all_clips(SPEECH):  # type: ignore[arg-type]
+        if c.word in words and c.speaker in speakers and c.source == "speech-commands":
+            out.setdefault(c.word, []).append(c.path)
+    return [(w, p) for w, ps in sorted(out.items()) for p in sorted(ps)[:per_word]]
+
+
+def _padded(path: Path) -> np.ndarray:
+    x = load_wav_16k(path)
+    return np.concatenate([sg.silence(0.3), x, sg.silence(0.8)])
+
+
+# -- front end and model files -------------------------------------------------------------------
+
+def test_front_end_files_are_checked_and_a_damaged_one_is_named(tmp_path: Path) -> None:
+    src = front_end_dir()
+    for name in FRONT_END_FILES:
+        shutil.copy(src / name, tmp_path / name)
+    assert SpeechEmbedder(tmp_path).embed(sg.silence(1.5)).shape == (9, 96)
+    with open(tmp_path / "embedding_model.onnx", "r+b") as f:
+        f.seek(1000)
+        f.write(b"\x00" * 16)
+    with pytest.raises(FrontEndError, match=r"embedding_model\.onnx is damaged.*pip install --force-reinstall"):
+        SpeechEmbedder(tmp_path)
+    (tmp_path / "melspectrogram.onnx").unlink()
+    with pytest.raises(FrontEndError, match=r"melspectrogram\.onnx is missing"):
+        SpeechEmbedder(tmp_path)
+
+
+def test_damaged_weights_fall_back_to_the_grammar_engine_and_say_so(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "answers.npz"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(AnswerModelError, match="answers.npz are damaged.*backcheck train answers"):
+        AnswerModel.load(bad)
+    monkeypatch.setattr("assistant.speech.answer_model.MODEL_FILE", tmp_path / "missing.npz")
+    notices: list[str] = []
+    rec = api.make_recognizer("answers", None, notices)
+    assert rec.engine == "sphinx"
+    assert len(notices) == 1 and "missing.npz are missing" in notices[0] and "sphinx alone" in notices[0]
+
+
+def test_default_engine_is_the_fused_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(api, "REPO_MODELS_DIR", tmp_path / "none")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    rec = api.make_recognizer()
+    assert rec.engine == "answers+sphinx" and isinstance(rec, api.Recognizer)
+
+
+# -- bad audio -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pcm", [np.zeros(0, np.int16), sg.silence(0.1), sg.silence(3.0), sg.silence(3.0, None),
+                                 sg.white_noise(3.0, -25), np.full(16000, 9000, np.int16)],
+                         ids=["empty", "0.1s", "quiet-room", "digital-zeros", "hiss", "dc-offset"])
+def test_no_speech_is_no_answer(pcm: np.ndarray) -> None:
+    rec = FusedRecognizer(SphinxRecognizer())
+    r = rec.recognize_pcm(pcm, YESNO)
+    assert r.rejected and r.transcript == "", r
+
+
+def test_clipped_and_dc_offset_speech_is_still_heard() -> None:
+    rec = FusedRecognizer(SphinxRecognizer())
+    x = sg.speak("left", "en-us", 130).astype(np.int32)
+    clipped = np.clip(x * 8, -32768, 32767).astype(np.int16)
+    shifted = np.clip(x + 3000, -32768, 32767).astype(np.int16)
+    assert rec.recognize_pcm(clipped, SIDE).transcript == "left"
+    assert rec.recognize_pcm(shifted, SIDE).transcript == "left"
+
+
+def test_listen_reads_8k_and_48k_stereo_wavs_with_the_default_engine(tmp_path: Path) -> None:
+    pcm = sg.speak("right", "en-gb", 130)
+    files = []
+    for rate, channels in ((8000, 1), (48000, 2)):
+        x = sg.resample(pcm, 16000, rate)
+        data = np.stack([x, x], axis=1) if channels == 2 else x
+        path = tmp_path / f"right-{rate}-{channels}.wav"
+        write_wav(path, data / 32768.0, rate)
+        files.append(str(path))
+    out = subprocess.run([sys.executable, "-m", "assistant", "listen", "--slot", "side", "--json", *files],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "answers+sphinx" in out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["value"] for r in rows] == ["right", "right"], rows
+
+
+# -- real voices never trained on --------------------------------------------------------------------
+
+@needs_shared
+@pytest.mark.speech
+@pytest.mark.parametrize(("words", "phrases", "slot_value", "floor"), [
+    ({"yes", "no"}, YESNO, None, 0.9),
+    ({"left", "right"}, SIDE, None, 0.85),
+    ({"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}, DIGITS, None, 0.85),
+], ids=["yes-no", "left-right", "digits"])
+def test_real_voices_of_unseen_speakers(heldout_fused: FusedRecognizer, words: set[str], phrases: list[str],
+                                        slot_value: None, floor: float) -> None:
+    clips = _heldout_clips(words, 12)
+    assert len(clips) >= 20
+    right = sum(heldout_fused.recognize_pcm(_padded(p), phrases).transcript == w for w, p in clips)
+    assert right / len(clips) >= floor, f"{right}/{len(clips)}"
+
+
+@needs_shared
+@pytest.mark.speech
+def test_words_that_answer_nothing_are_rejected(heldout_fused: FusedRecognizer) -> None:
+    clips = _heldout_clips({"go", "up", "on", "off"}, 15)
+    accepted = [(w, heldout_fused.recognize_pcm(_padded(p), YESNO).transcript) for w, p in clips]
+    wrong = [a for a in accepted if a[1] in ("yes", "no")]
+    assert len(wrong) <= 0.05 * len(clips), wrong
+
+
+@needs_shared
+@pytest.mark.speech
+def test_a_sure_single_word_ends_the_answer_early(heldout_fused: FusedRecognizer) -> None:
+    (_, path), = _heldout_clips({"yes"}, 1)
+    pcm = np.concatenate([_padded(path), sg.silence(3.0)])
+    r = heldout_fused.recognize(PcmSource(pcm), YESNO)
+    assert r.transcript == "yes"
+    # the grammar endpointer alone waits ~0.3 s of silence; the classifier ends it after 0.15 s
+    assert r.endpoint_s is not None and r.endpoint_s < 0.25, r
+    assert r.audio_s < len(pcm) / 16000 - 2.5
