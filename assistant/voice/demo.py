@@ -11,6 +11,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from assistant.config import Settings
+from assistant.dialog.audit import scripted_answer
 from assistant.dialog.conversation import Conversation, Expectation, Heard
 from assistant.dialog.runner import run_checkin
 from assistant.nlu.language import Language, load_yaml
@@ -28,10 +29,7 @@ class SyntheticPerson:
     def words_for(self, expecting: Expectation) -> str:
         if expecting.confirming:
             return "yes"
-        slot = expecting.slot or ""
-        if slot in self.answers:
-            return self.answers[slot]
-        return "no" if self.lang.questions[slot].kind == "yesno" else "I'm not sure"
+        return scripted_answer(self.lang, self.answers, expecting.slots or (expecting.slot or "",))
 
     def hear(self, expecting: Expectation) -> Heard | None:
         from assistant.audio.sources import PcmSource
