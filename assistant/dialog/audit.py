@@ -8,6 +8,7 @@ joined with ". " (or the default when none is listed).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import median
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -143,6 +144,18 @@ def format_results(results: list[AuditResult]) -> str:
         if not r.passed:
             for reason in r.reasons:
                 lines.append(f"{'':6}{reason}")
+    lines += question_figures(results)
     missed = sum(not r.passed for r in results)
     lines.append(f"{len(results) - missed} passed, {missed} failed")
     return "\n".join(lines)
+
+
+def question_figures(results: list[AuditResult]) -> list[str]:
+    """How long the check-in was: questions asked (re-asks included), for normal and concerning vignettes.
+
+    "Normal" means the vignette expects `normal`; every other vignette is "concerning".
+    """
+    groups = {"normal": [r.questions for r in results if r.vignette.expect == "normal"],
+              "concerning": [r.questions for r in results if r.vignette.expect != "normal"]}
+    return [f"questions asked, {name} vignettes: median {median(counts):g}, max {max(counts)} ({len(counts)} vignettes)"
+            for name, counts in groups.items() if counts]

@@ -131,7 +131,7 @@ class Understander:
     # -- internals ----------------------------------------------------------------------------
     def _described(self, slot: str, parts: list[list[str]]) -> bool | None:
         """What the descriptive phrasings of one yes/no slot say: True, False, or None (nothing)."""
-        vals = {bool(m.label) != m.negated for m in self._find(self.descriptive[slot], parts)}
+        vals = {bool(m.label) != m.negated for m in self._find_desc(slot, parts)}
         if True in vals:
             return True  # a warning sign described wins over anything else said about it
         return False if vals else None
@@ -140,7 +140,7 @@ class Understander:
         """Plain yes / no / unknown said; a hedge ("kind of") counts as yes only when nothing else was said."""
         matches = [m for m in self._find(self.generic, parts) if not m.negated]
         said = {str(m.label) for m in matches if m.label != "hedge"}
-        if any(m.label == "hedge" for m in matches) and self._only(parts, matches):
+        if any(m.label == "hedge" for m in matches) and "unknown" not in said and self._only(parts, matches):
             said.add("yes")
         return said
 
@@ -171,6 +171,18 @@ class Understander:
     def _find(self, index: PhraseIndex, parts: list[list[str]]) -> list[Match]:
         return [m for c in parts for m in index.find(c, self.negators)]
 
+    def _find_desc(self, slot: str, parts: list[list[str]]) -> list[Match]:
+        """Descriptive phrases of `slot`, leaving out words inside a longer plain answer ("hard" in "hard to say")."""
+        out: list[Match] = []
+        for c in parts:
+            plain = [m for m in self.generic.find(c, self.negators) + self.not_yet.find(c, self.negators)]
+            for m in self.descriptive[slot].find(c, self.negators):
+                inside = any(g.start <= m.start and m.end <= g.end and g.end - g.start > m.end - m.start
+                             for g in plain)
+                if not inside:
+                    out.append(m)
+        return out
+
     def _answer(self, q: Question, parts: list[list[str]], flat: list[str]) -> tuple[Any, float, bool]:
         if q.kind == "yesno":
             return self._yesno(q, parts)
@@ -195,7 +207,7 @@ class Understander:
         return (None, 1.0, False) if unknown else (_UNCLEAR, 0.0, False)
 
     def _yesno(self, q: Question, parts: list[list[str]]) -> tuple[Any, float, bool]:
-        desc = self._find(self.descriptive[q.slot], parts)
+        desc = self._find_desc(q.slot, parts)
         gen = [m for m in self._find(self.generic, parts) if not m.negated]
         desc_vals = {bool(m.label) != m.negated for m in desc}
         plain = self._plain(parts)
@@ -230,6 +242,9 @@ class Understander:
             elif len(values) == 2:  # "not sharp" -> the other one
                 votes.add(values[1] if m.label == values[0] else values[0])
         score = min((m.score for m in matches), default=1.0)
+        if len(votes) > 1:  # "worse, not better": a value said only in a negative form gives way
+            firm = {m.label for m in matches if not m.negated and m.phrase[0] not in self.negators}
+            votes = votes & firm or votes
         if len(votes) == 1:
             return next(iter(votes)), score, False
         if len(votes) > 1:
