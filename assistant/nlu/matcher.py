@@ -211,9 +211,14 @@ def _with_negation(m: Match, toks: list[str], used: list[bool], negators: frozen
         word = toks[j]
         if used[j]:
             break
-        if word in negators and (word != "no" or back == 1):
+        listed = word == "no" and any(toks[k] in _LIST_WORDS for k in range(j + 1, m.start))
+        if word in negators and (word != "no" or back == 1 or listed):  # "no numbness or tingling"
             return Match(m.label, m.start, m.end, True, m.score, m.phrase, m.exact)
     return m
+
+
+#: Words that carry a "no" across a list: "no numbness or tingling", "no pain nor weakness".
+_LIST_WORDS = frozenset({"or", "nor"})
 
 
 def best_whole(text: str, choices: dict[str, Any], cutoff: float) -> tuple[Any, float] | None:

@@ -138,17 +138,18 @@ class Understander:
 
     def _plain(self, parts: list[list[str]]) -> set[str]:
         """Plain yes / no / unknown said; a hedge ("kind of") counts as yes only when nothing else was said."""
-        matches = [m for m in self._find(self.generic, parts) if not m.negated]
-        said = {str(m.label) for m in matches if m.label != "hedge"}
-        if any(m.label == "hedge" for m in matches) and "unknown" not in said and self._only(parts, matches):
+        said: set[str] = set()
+        hedged, only_plain = False, True
+        for c in parts:
+            matches = [m for m in self.generic.find(c, self.negators) if not m.negated]
+            said |= {str(m.label) for m in matches if m.label != "hedge"}
+            hedged = hedged or any(m.label == "hedge" for m in matches)
+            covered = {i for m in matches for i in range(m.start, m.end)}
+            only_plain = only_plain and all(i in covered or self._fold(t) in self._filler_words
+                                            for i, t in enumerate(c))
+        if hedged and only_plain and "unknown" not in said:
             said.add("yes")
         return said
-
-    def _only(self, parts: list[list[str]], matches: list[Match]) -> bool:
-        """True when the utterance is nothing but these plain-answer matches (and fillers)."""
-        covered = sum(m.end - m.start for m in matches)
-        rest = sum(1 for c in parts for t in c if self._fold(t) not in self._filler_words)
-        return covered >= rest
 
     def _strip_fillers(self, toks: list[str]) -> list[str]:
         out: list[str] = []
