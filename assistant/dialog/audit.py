@@ -8,8 +8,8 @@ joined with ". " (or the default when none is listed).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import median
 from pathlib import Path
+from statistics import median
 from typing import Any, Mapping, Sequence
 
 from assistant.dialog.conversation import Conversation, Expectation, Heard

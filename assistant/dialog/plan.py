@@ -58,9 +58,3 @@ class Planner:
                 return item
             return next(s for s in self.lang.order if s in open_slots)
         return None
-
-
-def is_screen(lang: Language, item: str | None) -> bool:
-    return item is not None and item in lang.screens
-
-

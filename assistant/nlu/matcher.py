@@ -154,7 +154,6 @@ class PhraseIndex:
         out.sort(key=lambda m: m.start)
         return out
 
-
     def _loose(self, toks: list[str], scores: list[float], used: list[bool]) -> list[Match]:
         """Phrases whose content words all stand close together, in any order ("weak feeling in my leg")."""
         free: dict[str, list[int]] = {}

@@ -77,7 +77,8 @@ class Understander:
         if command is not None and not (slot and self._is_plain_answer(bare, slot)):
             return Understanding(command[0], confidence=command[1] * scale, quote=quote)
         faq = best_whole(bare, self._faq, FAQ_CUTOFF)
-        asks_back = (text or "").rstrip().endswith("?") or (bare.split()[:1] and bare.split()[0] in self._question_words)
+        first = bare.split()[:1]
+        asks_back = (text or "").rstrip().endswith("?") or bool(first and first[0] in self._question_words)
         if faq is not None and (slot is None or asks_back):
             return Understanding(FAQ, confidence=faq[1] * scale, quote=quote, faq=faq[0])
         if slot is None:
