@@ -118,6 +118,7 @@ SCREEN = ("bladder_bowel", "saddle_numbness")
     ("no", "answer", {"bladder_bowel": False, "saddle_numbness": False}),
     ("nope, neither", "answer", {"bladder_bowel": False, "saddle_numbness": False}),
     ("peeing is fine", "answer", {"bladder_bowel": False}),  # the other sign is still open
+    ("no, peeing is fine", "answer", {"bladder_bowel": False, "saddle_numbness": False}),
     ("yes", "answer", {}),  # which one? asked one by one
     ("not sure", "unknown", {}),
     ("no, but I haven't been to the toilet since", "unknown", {}),  # cannot know yet: never a no

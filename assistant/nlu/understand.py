@@ -122,7 +122,7 @@ class Understander:
                                  0.9 * scale, u.quote)
         if cannot_know or plain == {"unknown"} or u.conflict:
             return Understanding(UNKNOWN, volunteered, 0.9 * scale, u.quote)
-        if plain == {"no"} and not found:
+        if plain == {"no"}:  # "no" to all of them, perhaps with "peeing is fine"
             return Understanding(ANSWER, {**{s: False for s in slots}, **volunteered}, u.confidence or scale,
                                  u.quote)
         if found or plain == {"yes"} or volunteered:
