@@ -114,7 +114,7 @@ class Understander:
             value = self._described(slot, parts)
             if value is not None:
                 found[slot] = value
-        plain = self._plain(parts)
+        plain = self._plain(parts, within=slots)
         cannot_know = bool(self._find(self.not_yet, parts))
         volunteered = {k: v for k, v in self._volunteered(parts, exclude=slots[0]).items() if k not in slots}
         if any(v is True for v in found.values()):
@@ -137,12 +137,18 @@ class Understander:
             return True  # a warning sign described wins over anything else said about it
         return False if vals else None
 
-    def _plain(self, parts: list[list[str]]) -> set[str]:
-        """Plain yes / no / unknown said; a hedge ("kind of") counts as yes only when nothing else was said."""
+    def _plain(self, parts: list[list[str]], within: Sequence[str] = ()) -> set[str]:
+        """Plain yes / no / unknown said; a hedge ("kind of") counts as yes only when nothing else was said.
+
+        Words inside a description of one of the `within` slots are not plain answers: the "fine" of
+        "peeing is fine" says nothing about the other signs a screening question asked about.
+        """
         said: set[str] = set()
         hedged, only_plain = False, True
         for c in parts:
-            matches = [m for m in self.generic.find(c, self.negators) if not m.negated]
+            spans = [(d.start, d.end) for slot in within for d in self.descriptive[slot].find(c, self.negators)]
+            matches = [m for m in self.generic.find(c, self.negators)
+                       if not m.negated and not any(a <= m.start and m.end <= b for a, b in spans)]
             said |= {str(m.label) for m in matches if m.label != "hedge"}
             hedged = hedged or any(m.label == "hedge" for m in matches)
             covered = {i for m in matches for i in range(m.start, m.end)}
