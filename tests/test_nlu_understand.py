@@ -150,3 +150,9 @@ def test_meaning_not_phrase_lists(nlu: Understander, text: str, slot: str, expec
 def test_an_answer_that_sounds_like_a_question_back_stays_an_answer(nlu: Understander) -> None:
     assert nlu.understand("it's getting better", "trend").slots == {"trend": "better"}
     assert nlu.understand("is it getting better?", "trend").intent == "faq"
+
+
+@pytest.mark.parametrize("slot", ["onset", "quality", "trend", "side"])
+def test_a_bare_yes_or_no_never_answers_an_either_or_question(nlu: Understander, slot: str) -> None:
+    for text in ("yes", "no", "yeah", "nope"):
+        assert nlu.understand(text, slot).intent == "unclear"
