@@ -171,7 +171,9 @@ class Conversation:
         if screen is not None and (u.intent == UNKNOWN or (u.intent == UNCLEAR and self.current in self._reasked)):
             # "not sure" (or unclear twice) on a screen: ask about each of its signs on its own
             return self._record(Understanding(ANSWER, u.slots, u.confidence, u.quote))
-        if u.intent in (UNCLEAR, UNKNOWN) and self.current not in self._reasked:
+        matters = u.intent == UNCLEAR or self.planner.ceiling.get(self.current, 0) > 0
+        if u.intent in (UNCLEAR, UNKNOWN) and self.current not in self._reasked and matters:
+            # "not sure" is asked again (simpler) only where it matters; an unsure side is just noted
             self._reasked.add(self.current)
             prefix = self.lang.lines["not_understood"] + " " if u.intent == UNCLEAR else ""
             return self._ask(self.current, prefix=prefix, simpler=True)
