@@ -6,10 +6,9 @@ would only frighten someone sitting on a gym mat with a sore back.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
-from typing import Any, Sequence, TextIO
+from typing import Sequence
 
 from assistant.config import ENGINES, ConfigError, Settings, config_file_path, format_settings, load_settings
 from assistant.nlu.language import IntentDataError, load_language
@@ -163,12 +162,6 @@ def _main(argv: list[str]) -> int:
     from assistant.voice.session import voice_checkin
 
     return voice_checkin(lang, settings, as_json=args.json, use_history=not args.no_history)
-
-
-def dump_json(obj: Any, out: TextIO = sys.stdout) -> None:
-    """One JSON object per line, as the contract's --json outputs are."""
-    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
-    out.flush()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -76,7 +76,7 @@ def test_missing_audit_file() -> None:
 
 
 def test_text_check_in_end_to_end() -> None:
-    answers = "\n".join(["no"] * 5 + ["last night", "it crept up", "four", "tight", "spread out", "no", "no", "no"])
+    answers = "\n".join(["no", "no", "last night", "it crept up", "four", "tight", "no, spread out", "no"])
     res = run("--text", "--json", stdin=answers + "\n")
     assert res.returncode == 0, res.stderr
     record = json.loads(res.stdout.strip().splitlines()[-1])
@@ -93,7 +93,7 @@ def test_text_mode_bad_input_never_tracebacks(stdin: str) -> None:
 
 
 def test_history_saved_and_listed() -> None:
-    run("--text", stdin="yes\n")
+    run("--text", stdin="yes, I can't control my bladder\n")
     res = run("history", "--json")
     assert res.returncode == 0
     rows = [json.loads(line) for line in res.stdout.splitlines()]

@@ -1,6 +1,8 @@
 """The conversation state machine through its public interface: opening(), hear(), expecting()."""
 from __future__ import annotations
 
+import pytest
+
 from assistant.dialog.conversation import MAX_TURNS, Conversation, Heard
 from assistant.nlu.language import Language
 from assistant.nlu.understand import Understander
@@ -15,10 +17,34 @@ def talk(conv: Conversation, *answers: str | Heard) -> list[str]:
     return replies
 
 
-def test_red_flag_questions_come_first(lang: Language, nlu: Understander) -> None:
+def test_red_flag_screens_come_first(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
     conv.opening()
-    assert conv.expecting().slot == "bladder_bowel"
+    assert conv.expecting().slots == ("bladder_bowel", "saddle_numbness")
+    conv.hear(Heard("no"))
+    assert conv.expecting().slots == ("leg_weakness", "one_leg_weight")
+    assert conv.slots == {"bladder_bowel": False, "saddle_numbness": False} and conv.questions == 2
+
+
+@pytest.mark.parametrize("answer", ["yes", "I'm not sure", "I haven't been to the toilet since"])
+def test_yes_or_not_sure_on_a_screen_asks_each_sign_on_its_own(lang: Language, nlu: Understander,
+                                                               answer: str) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    conv.hear(Heard(answer))
+    assert conv.expecting().slots == ("bladder_bowel",) and "bladder_bowel" not in conv.slots
+    assert conv.expecting().prompt == lang.questions["bladder_bowel"].prompt
+    conv.hear(Heard("no"))
+    assert conv.expecting().slots == ("saddle_numbness",)
+    conv.hear(Heard("yes"))
+    assert conv.finished and conv.result.verdict.level == "emergency" and conv.questions == 3
+
+
+def test_once_the_verdict_is_doctor_only_red_flags_and_context_are_asked(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    talk(conv, "no", "no", "an hour ago", "suddenly, mid deadlift", "five")
+    assert conv.finished and conv.result.verdict.level == "doctor" and conv.result.complete
+    assert conv.questions == 5 and "quality" not in conv.slots  # nothing left could change the verdict
 
 
 def test_emergency_ends_questioning_at_once(lang: Language, nlu: Understander) -> None:
@@ -31,49 +57,67 @@ def test_emergency_ends_questioning_at_once(lang: Language, nlu: Understander) -
 
 def test_volunteered_emergency_jumps_even_mid_questionnaire(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
-    talk(conv, "no", "no", "no", "no", "no", "a day", "slowly", "four", "dull, but I can't control my bladder")
+    talk(conv, "no", "no", "a day", "slowly", "four", "dull, but I can't control my bladder")
     assert conv.finished and conv.result.verdict.level == "emergency"
 
 
 def test_urgent_only_finishes_the_emergency_questions(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
-    talk(conv, "no, but my right leg feels weak")  # volunteered at the bladder question
+    talk(conv, "my right leg feels weak")  # volunteered at the bladder screen, which it does not answer
     assert not conv.finished
-    assert conv.expecting().slot == "saddle_numbness"
+    assert conv.expecting().slots == ("bladder_bowel",)
+    conv.hear(Heard("no"))
+    assert conv.expecting().slots == ("saddle_numbness",)
     conv.hear(Heard("no"))
     assert conv.finished and conv.result.verdict.level == "urgent"
+
+
+def test_a_no_before_a_volunteered_red_flag_ends_at_urgent(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    talk(conv, "no, but my right leg feels weak")
+    assert conv.finished and conv.result.verdict.level == "urgent" and conv.questions == 1
 
 
 def test_unknown_red_flag_is_reasked_simpler_then_doctor(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
     conv.opening()
+    conv.hear(Heard("I don't know"))  # the screen: drill down
     first = conv.expecting().prompt
     reply = conv.hear(Heard("I don't know"))
-    assert conv.expecting().slot == "bladder_bowel" and reply != first
+    assert conv.expecting().slots == ("bladder_bowel",) and reply != first
     assert reply == lang.questions["bladder_bowel"].reask
     conv.hear(Heard("I don't know"))
     assert conv.slots["bladder_bowel"] is None
-    assert conv.expecting().slot == "saddle_numbness"
+    assert conv.expecting().slots == ("saddle_numbness",)
 
 
 def test_unclear_answer_recorded_unknown_after_one_reask(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
     conv.opening()
-    conv.hear(Heard("purple"))
-    assert conv.expecting().slot == "bladder_bowel"
+    reply = conv.hear(Heard("purple"))
+    assert reply.endswith(lang.screens["cauda_equina"].reask)  # the simpler wording, not the same words
+    conv.hear(Heard("purple"))  # unclear twice on a screen: each sign on its own
+    assert conv.expecting().slots == ("bladder_bowel",)
+    assert conv.hear(Heard("purple")).endswith(lang.questions["bladder_bowel"].reask)
     conv.hear(Heard("purple"))
     assert conv.slots["bladder_bowel"] is None
+
+
+def test_every_reask_is_worded_differently(lang: Language) -> None:
+    for q in [*lang.questions.values(), *lang.screens.values()]:
+        assert q.reask != q.prompt
 
 
 def test_repeat_help_back(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
     opening = conv.opening()
-    assert conv.hear(Heard("repeat")) == lang.questions["bladder_bowel"].prompt
-    assert lang.questions["bladder_bowel"].help in conv.hear(Heard("help"))
+    assert conv.hear(Heard("repeat")) == lang.screens["cauda_equina"].prompt
+    assert lang.screens["cauda_equina"].help in conv.hear(Heard("help"))
     conv.hear(Heard("no"))
-    assert conv.expecting().slot == "saddle_numbness"
+    assert conv.expecting().slot == "leg_weakness"
     conv.hear(Heard("go back"))
     assert conv.expecting().slot == "bladder_bowel" and "bladder_bowel" not in conv.slots
+    assert "saddle_numbness" not in conv.slots
     assert opening
 
 
@@ -81,7 +125,7 @@ def test_faq_answers_then_resumes(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
     conv.opening()
     reply = conv.hear(Heard("how long will it last?"))
-    assert "third day" in reply and reply.endswith(lang.questions["bladder_bowel"].prompt)
+    assert "third day" in reply and reply.endswith(lang.screens["cauda_equina"].prompt)
     assert conv.expecting().slot == "bladder_bowel"
 
 
@@ -102,16 +146,16 @@ def test_end_of_input_finishes_cleanly(lang: Language, nlu: Understander) -> Non
 
 def test_normal_check_in(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
-    talk(conv, "no", "no", "no", "no", "no", "fifteen hours", "it crept up", "4", "tight", "spread out", "no", "no",
-         "no")
-    assert conv.finished and conv.result.verdict.level == "normal"
-    assert conv.result.questions == 13
+    talk(conv, "no", "no", "fifteen hours", "it crept up", "4", "tight", "no, it's spread out", "no")
+    assert conv.finished and conv.result.verdict.level == "normal" and conv.result.complete
+    assert conv.result.questions == 8
+    assert all(conv.slots[s] is False for s in ("spreading", "leg_symptoms", "movement", "night_pain"))
 
 
 def test_low_confidence_red_flag_is_confirmed(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu, confirm_threshold=0.6)
     conv.opening()
-    reply = conv.hear(Heard("yes", confidence=0.3))
+    reply = conv.hear(Heard("yes, trouble peeing", confidence=0.3))
     assert reply == lang.questions["bladder_bowel"].confirm and conv.expecting().confirming
     conv.hear(Heard("yes", confidence=0.9))
     assert conv.finished and conv.result.verdict.level == "emergency"
@@ -120,7 +164,7 @@ def test_low_confidence_red_flag_is_confirmed(lang: Language, nlu: Understander)
 def test_unclear_confirmation_keeps_the_red_flag(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
     conv.opening()
-    conv.hear(Heard("yes", confidence=0.2))
+    conv.hear(Heard("trouble peeing", confidence=0.2))
     conv.hear(Heard("mmm", confidence=0.2))
     assert conv.finished and conv.result.verdict.level == "emergency"
 
@@ -128,7 +172,7 @@ def test_unclear_confirmation_keeps_the_red_flag(lang: Language, nlu: Understand
 def test_silence_at_confirmation_keeps_the_red_flag(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
     conv.opening()
-    conv.hear(Heard("yes", confidence=0.2))
+    conv.hear(Heard("trouble peeing", confidence=0.2))
     conv.hear(None)
     assert conv.finished and conv.result.verdict.level == "emergency"
 
@@ -136,7 +180,7 @@ def test_silence_at_confirmation_keeps_the_red_flag(lang: Language, nlu: Underst
 def test_clear_no_at_confirmation_asks_again(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
     conv.opening()
-    conv.hear(Heard("yes", confidence=0.2))
+    conv.hear(Heard("trouble peeing", confidence=0.2))
     reply = conv.hear(Heard("no", confidence=0.9))
     assert reply == lang.questions["bladder_bowel"].reask and not conv.finished
 
@@ -144,7 +188,7 @@ def test_clear_no_at_confirmation_asks_again(lang: Language, nlu: Understander) 
 def test_confident_red_flag_is_not_confirmed(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
     conv.opening()
-    conv.hear(Heard("yes", confidence=0.95))
+    conv.hear(Heard("trouble peeing", confidence=0.95))
     assert conv.finished and conv.questions == 1
 
 
@@ -161,10 +205,11 @@ def test_turns_are_bounded(lang: Language, nlu: Understander) -> None:
 def test_endless_help_does_not_hold_the_check_in(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
     conv.opening()
-    for _ in range(12):
+    for _ in range(16):
         conv.hear(Heard("help"))
-    assert conv.slots.get("bladder_bowel", "unset") is None  # not understood twice -> unknown, moved on
-    assert conv.expecting().slot != "bladder_bowel"
+    # the screen is not understood twice -> each sign on its own; that too twice -> unknown, moved on
+    assert conv.slots.get("bladder_bowel", "unset") is None
+    assert conv.expecting().slots == ("saddle_numbness",)
 
 
 def test_heard_stop_needs_saying_twice_typed_stop_once(lang: Language, nlu: Understander) -> None:
@@ -186,4 +231,4 @@ def test_an_answer_after_a_heard_stop_carries_on(lang: Language, nlu: Understand
     conv.hear(Heard("stop", confidence=0.4))
     conv.hear(Heard("no", confidence=0.9))
     conv.hear(Heard("stop", confidence=0.4))
-    assert not conv.finished and conv.expecting().slot == "saddle_numbness"
+    assert not conv.finished and conv.expecting().slot == "leg_weakness"

@@ -44,6 +44,10 @@ def _broken(tmp_path: Path, file: str, old: str, new: str) -> Path:
     ("triage.yaml", "when: {night_pain: true}", "when: {night_pain: maybe}", "not a value of night_pain"),
     ("faq.yaml", "  answer: >-", "  answr: >-", "must be non-empty text"),
     ("common.yaml", "yes:\n", "yes: [\n", "not valid YAML"),
+    ("questions.yaml", "  - other_signs\n", "  - other_sign\n", "neither a slot nor a screen"),
+    ("questions.yaml", "  - trend\n\ncontext", "\ncontext", "must cover every contract slot"),
+    ("questions.yaml", "slots: [leg_weakness, one_leg_weight]", "slots: [leg_weakness, side]",
+     "not a yes/no slot"),
 ])
 def test_malformed_data_names_file_entry_and_problem(tmp_path: Path, file: str, old: str, new: str,
                                                      words: str) -> None:

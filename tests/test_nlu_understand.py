@@ -109,3 +109,50 @@ def test_out_of_range_number_is_not_guessed(nlu: Understander) -> None:
 
 def test_asr_confidence_scales_confidence(nlu: Understander) -> None:
     assert nlu.understand("yes", "leg_weakness", asr_confidence=0.3).confidence == pytest.approx(0.3)
+
+
+SCREEN = ("bladder_bowel", "saddle_numbness")
+
+
+@pytest.mark.parametrize("text,intent,slots", [
+    ("no", "answer", {"bladder_bowel": False, "saddle_numbness": False}),
+    ("nope, neither", "answer", {"bladder_bowel": False, "saddle_numbness": False}),
+    ("peeing is fine", "answer", {"bladder_bowel": False}),  # the other sign is still open
+    ("no, peeing is fine", "answer", {"bladder_bowel": False, "saddle_numbness": False}),
+    ("yes", "answer", {}),  # which one? asked one by one
+    ("not sure", "unknown", {}),
+    ("no, but I haven't been to the toilet since", "unknown", {}),  # cannot know yet: never a no
+    ("it's numb between my legs", "answer", {"saddle_numbness": True}),
+])
+def test_screen_answers(nlu: Understander, text: str, intent: str, slots: dict[str, object]) -> None:
+    u = nlu.understand_screen(text, SCREEN)
+    assert u.intent == intent and u.slots == slots
+
+
+@pytest.mark.parametrize("text,slot,expected", [
+    ("kind of an ache all over", "localized", False),  # a hedge inside a description decides nothing
+    ("kind of", "localized", True),
+    ("a little, yes", "movement", True),
+    ("I haven't slept since", "night_pain", None),
+    ("haven't really tried standing on it", "one_leg_weight", None),
+    ("weak feeling in my left leg", "leg_weakness", True),  # another word order
+    ("my leg is not weak", "leg_weakness", False),
+    ("it stabbed when I twisted", "quality", "sharp"),  # word forms fold
+    ("it wakes me most nights", "night_pain", True),
+    ("no numbness or tingling", "leg_symptoms", False),
+    ("it's getting worse, not better", "trend", "worse"),
+])
+def test_meaning_not_phrase_lists(nlu: Understander, text: str, slot: str, expected: object) -> None:
+    u = nlu.understand(text, slot)
+    assert u.slots.get(slot, "missing") == expected, u
+
+
+def test_an_answer_that_sounds_like_a_question_back_stays_an_answer(nlu: Understander) -> None:
+    assert nlu.understand("it's getting better", "trend").slots == {"trend": "better"}
+    assert nlu.understand("is it getting better?", "trend").intent == "faq"
+
+
+@pytest.mark.parametrize("slot", ["onset", "quality", "trend", "side"])
+def test_a_bare_yes_or_no_never_answers_an_either_or_question(nlu: Understander, slot: str) -> None:
+    for text in ("yes", "no", "yeah", "nope"):
+        assert nlu.understand(text, slot).intent == "unclear"

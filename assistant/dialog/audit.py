@@ -1,13 +1,16 @@
 """`backcheck audit`: run vignettes (scripted people) through the whole text conversation.
 
 The simulated person follows the contract: when asked about a slot the vignette does not list,
-they say "no" to a yes/no question and "I'm not sure" to anything else.
+they say "no" to a yes/no question and "I'm not sure" to anything else; asked one question that
+covers several slots, they say the listed answers of those slots in the contract's slot order,
+joined with ". " (or the default when none is listed).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from statistics import median
+from typing import Any, Mapping, Sequence
 
 from assistant.dialog.conversation import Conversation, Expectation, Heard
 from assistant.dialog.runner import SilentMouth, run_checkin
@@ -94,6 +97,18 @@ def load_vignettes(path: Path) -> list[Vignette]:
     return out
 
 
+def scripted_answer(lang: Language, answers: Mapping[str, str], slots: Sequence[str]) -> str:
+    """What a scripted person says to a question covering `slots`, exactly as the contract says.
+
+    The listed answers of those slots, in the contract's slot order, joined with ". "; when none
+    is listed, "no" if any of them is a yes/no slot, else "I'm not sure".
+    """
+    listed = [answers[s] for s in CONTRACT_SLOTS if s in slots and s in answers]
+    if listed:
+        return ". ".join(listed)
+    return DEFAULT_NO if any(lang.questions[s].kind == "yesno" for s in slots) else DEFAULT_UNSURE
+
+
 class VignetteEar:
     """A scripted person answering from a vignette, per the contract's rules."""
 
@@ -102,13 +117,9 @@ class VignetteEar:
         self.vignette = vignette
 
     def hear(self, expecting: Expectation) -> Heard | None:
-        slot = expecting.slot
-        if slot is None:
+        if expecting.slot is None:
             return None
-        if slot in self.vignette.answers:
-            return Heard(self.vignette.answers[slot])
-        kind = self.lang.questions[slot].kind
-        return Heard(DEFAULT_NO if kind == "yesno" else DEFAULT_UNSURE)
+        return Heard(scripted_answer(self.lang, self.vignette.answers, expecting.slots or (expecting.slot,)))
 
 
 def run_vignette(lang: Language, nlu: Understander, vignette: Vignette) -> AuditResult:
@@ -133,6 +144,18 @@ def format_results(results: list[AuditResult]) -> str:
         if not r.passed:
             for reason in r.reasons:
                 lines.append(f"{'':6}{reason}")
+    lines += question_figures(results)
     missed = sum(not r.passed for r in results)
     lines.append(f"{len(results) - missed} passed, {missed} failed")
     return "\n".join(lines)
+
+
+def question_figures(results: list[AuditResult]) -> list[str]:
+    """How long the check-in was: questions asked (re-asks included), for normal and concerning vignettes.
+
+    "Normal" means the vignette expects `normal`; every other vignette is "concerning".
+    """
+    groups = {"normal": [r.questions for r in results if r.vignette.expect == "normal"],
+              "concerning": [r.questions for r in results if r.vignette.expect != "normal"]}
+    return [f"questions asked, {name} vignettes: median {median(counts):g}, max {max(counts)} ({len(counts)} vignettes)"
+            for name, counts in groups.items() if counts]

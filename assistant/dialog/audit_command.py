@@ -11,7 +11,7 @@ from assistant.nlu.language import Language
 
 def audit_command(lang: Language, path: Path, *, as_json: bool, record: bool, settings: Settings) -> int:
     """Exit 0 when every vignette gets its level, 1 when any misses, 2 when the file is unusable."""
-    from assistant.cli import dump_json
+    from assistant.output import dump_json
 
     try:
         vignettes = load_vignettes(path)

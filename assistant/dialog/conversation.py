@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from assistant.dialog.plan import Planner
 from assistant.nlu.language import Language
 from assistant.nlu.understand import ANSWER, FAQ, UNCLEAR, UNKNOWN, Understander, Understanding
-from assistant.triage.rules import Finding, condition_holds, evaluate, red_flag_slots, severity
+from assistant.triage.rules import Finding, evaluate, red_flag_slots, severity
 from assistant.triage.verdict import Verdict, decide
 
 #: Recognition confidence below which a heard red flag is confirmed before acting on it.
@@ -34,9 +35,10 @@ class Heard:
 class Expectation:
     """What the conversation is waiting for, so an ear can narrow what it listens for."""
 
-    slot: str | None  #: the slot the open question fills
+    slot: str | None  #: the slot the open question fills (a screen: the first of its slots)
     confirming: bool  #: a yes/no confirmation of a red flag in `slot`
     prompt: str  #: the words just asked
+    slots: tuple[str, ...] = ()  #: every slot the open question covers (several for a screen)
 
 
 @dataclass
@@ -62,7 +64,7 @@ class CheckInResult:
 
 @dataclass
 class _Turn:
-    slot: str
+    item: str  #: the slot or screen that was asked
     filled: list[str] = field(default_factory=list)
 
 
@@ -82,10 +84,10 @@ class Conversation:
         self.slots: dict[str, Any] = dict(known or {})
         self.quotes: dict[str, str] = dict(known_quotes or {})
         self.intro = intro
-        self.always_ask = set(always_ask or ())
+        self.planner = Planner(lang, always_ask)
         self.extra_findings = extra_findings
         self.progress = progress
-        self.current: str | None = None
+        self.current: str | None = None  #: the open question: a slot or a screen name
         self.prompt = ""
         self.questions = 0
         self.turns = 0
@@ -94,15 +96,26 @@ class Conversation:
         self._reasked: set[str] = set()
         self._confirm: tuple[str, Understanding] | None = None
         self._history: list[_Turn] = []
-        self._urgent_only = False
+        self._screened: set[str] = set()
         self._asides = 0
         self._stop_pending = False
 
     # -- what to listen for -------------------------------------------------------------------
     def expecting(self) -> Expectation:
         if self._confirm is not None:
-            return Expectation(self._confirm[0], True, self.prompt)
-        return Expectation(self.current, False, self.prompt)
+            return Expectation(self._confirm[0], True, self.prompt, (self._confirm[0],))
+        slots = self._slots_of(self.current)
+        return Expectation(slots[0] if slots else None, False, self.prompt, slots)
+
+    def _slots_of(self, item: str | None) -> tuple[str, ...]:
+        if item is None:
+            return ()
+        screen = self.lang.screens.get(item)
+        return screen.slots if screen is not None else (item,)
+
+    def _wording(self, item: str) -> Any:
+        """The question or screen that words `item` (prompt, reask, help)."""
+        return self.lang.screens.get(item) or self.lang.questions[item]
 
     # -- the flow -----------------------------------------------------------------------------
     def opening(self) -> str:
@@ -125,7 +138,11 @@ class Conversation:
         if self._confirm is not None:
             return self._hear_confirmation(heard)
         assert self.current is not None
-        u = self.nlu.understand(heard.text, self.current, heard.confidence)
+        screen = self.lang.screens.get(self.current)
+        if screen is not None:
+            u = self.nlu.understand_screen(heard.text, screen.slots, heard.confidence)
+        else:
+            u = self.nlu.understand(heard.text, self.current, heard.confidence)
         if u.intent in ("repeat", "help", FAQ):
             self._asides += 1
             if self._asides > MAX_ASIDES:
@@ -135,7 +152,7 @@ class Conversation:
         if u.intent == "repeat":
             return self.prompt
         if u.intent == "help":
-            return f"{self.lang.questions[self.current].help}\n{self.prompt}"
+            return f"{self._wording(self.current).help}\n{self.prompt}"
         if u.intent == "back":
             return self._go_back()
         if u.intent == "stop":
@@ -151,7 +168,12 @@ class Conversation:
             if u.faq == "progress" and self.progress:
                 answer = self.progress
             return f"{answer}\n{self.lang.lines['back_to_checkin']} {self.prompt}"
-        if u.intent in (UNCLEAR, UNKNOWN) and self.current not in self._reasked:
+        if screen is not None and (u.intent == UNKNOWN or (u.intent == UNCLEAR and self.current in self._reasked)):
+            # "not sure" (or unclear twice) on a screen: ask about each of its signs on its own
+            return self._record(Understanding(ANSWER, u.slots, u.confidence, u.quote))
+        matters = u.intent == UNCLEAR or self.planner.ceiling.get(self.current, 0) > 0
+        if u.intent in (UNCLEAR, UNKNOWN) and self.current not in self._reasked and matters:
+            # "not sure" is asked again (simpler) only where it matters; an unsure side is just noted
             self._reasked.add(self.current)
             prefix = self.lang.lines["not_understood"] + " " if u.intent == UNCLEAR else ""
             return self._ask(self.current, prefix=prefix, simpler=True)
@@ -202,53 +224,49 @@ class Conversation:
     def _store(self, u: Understanding) -> list[str]:
         assert self.current is not None
         filled = []
+        asked = self._slots_of(self.current)
         for slot, value in u.slots.items():
             # a warning sign described in passing overrides an earlier "no" (never under-triage)
             overrides = value is True and self.slots.get(slot) is not True
-            if slot == self.current or slot not in self.slots or overrides:
+            if slot in asked or slot not in self.slots or overrides:
                 self.slots[slot] = value
                 self.quotes[slot] = u.quote
                 filled.append(slot)
+        if self.current in self.lang.screens:
+            self._screened.add(self.current)
         self._history.append(_Turn(self.current, filled))
         return filled
 
     def _record(self, u: Understanding) -> str:
-        asked = self.current
+        asked = self._slots_of(self.current)
         filled = self._store(u)
-        ack = self.lang.lines["volunteered"] + " " if any(s != asked for s in filled) else ""
-        level, _ = evaluate(self.lang, self.slots)
+        ack = self.lang.lines["volunteered"] + " " if any(s not in asked for s in filled) else ""
+        level = self._level()
         if level == "emergency":
             return self._finish(stopped=False, jump=True)
-        if severity(level) >= severity("urgent"):
-            self._urgent_only = True
         nxt = self._advance()
         if not nxt:
-            return self._finish(stopped=False, jump=self._urgent_only)
+            return self._finish(stopped=False, jump=severity(level) >= severity("urgent"))
         return ack + nxt
 
+    def _level(self) -> str:
+        return evaluate(self.lang, self.slots)[0]
+
     def _next_slot(self) -> str | None:
-        for slot in self.lang.order:
-            if slot in self.slots:
-                continue
-            if self._urgent_only and self.red_flags.get(slot) != "emergency":
-                continue
-            q = self.lang.questions[slot]
-            if slot not in self.always_ask and q.ask_if and not any(condition_holds(self.slots, c) for c in q.ask_if):
-                continue
-            return slot
-        return None
+        """The next slot or screen to ask (None: nothing left could change the verdict)."""
+        return self.planner.next_item(self.slots, self._screened, self._level())
 
     def _advance(self) -> str:
-        slot = self._next_slot()
-        self.current = slot
-        if slot is None:
+        item = self._next_slot()
+        self.current = item
+        if item is None:
             return ""
-        return self._ask(slot)
+        return self._ask(item)
 
-    def _ask(self, slot: str, prefix: str = "", simpler: bool = False) -> str:
-        q = self.lang.questions[slot]
+    def _ask(self, item: str, prefix: str = "", simpler: bool = False) -> str:
+        q = self._wording(item)
         self._asides = 0
-        self.current = slot
+        self.current = item
         self.prompt = q.reask if simpler else q.prompt
         self.questions += 1
         return prefix + self.prompt
@@ -257,13 +275,12 @@ class Conversation:
         if not self._history:
             return f"{self.lang.lines['nothing_to_undo']}\n{self.prompt}"
         turn = self._history.pop()
-        for slot in turn.filled:
+        for slot in (*turn.filled, *self._slots_of(turn.item)):
             self.slots.pop(slot, None)
             self.quotes.pop(slot, None)
-        self.slots.pop(turn.slot, None)
-        self._reasked.discard(turn.slot)
-        self._urgent_only = False
-        return f"{self.lang.lines['going_back']} {self._ask(turn.slot)}"
+        self._reasked.discard(turn.item)
+        self._screened.discard(turn.item)
+        return f"{self.lang.lines['going_back']} {self._ask(turn.item)}"
 
     def _summary(self) -> str:
         if not self.slots:

@@ -60,14 +60,23 @@ def start_conversation(lang: Language, settings: Settings, *, use_history: bool,
         lines = lang.lines
         quotes = {s: lines["from_last_time"].format(value=v) for s, v in follow.skippable.items()}
         quotes["hours_since_workout"] = lines["hours_from_last_time"].format(hours=f"{hours:g}")
-        pain = "" if follow.pain_score is None else lines["welcome_back_pain"].format(pain=follow.pain_score)
-        notes.append(lines["welcome_back"].format(since=f"{follow.hours_since_last:.0f}", pain=pain))
+        notes.append(_welcome_back(lang, follow.hours_since_last, follow.pain_score))
         always = {"trend"}
     conv = Conversation(lang, known=known, known_quotes=quotes, intro=" ".join(notes) or None,
                         confirm_threshold=settings.confirm_threshold, always_ask=always,
                         extra_findings=_trend_rules(previous) if previous else None,
                         progress=_progress_text(lang, previous) if previous else None)
     return conv, store
+
+
+def _welcome_back(lang: Language, hours_since_last: float, pain: int | None) -> str:
+    """ "Welcome back. Last time, about 5 hours ago, you rated ..." (under an hour: "a moment ago")."""
+    lines = lang.lines
+    since = (lines["since_moment"] if hours_since_last < 1
+             else lines["since_hours"].format(hours=f"{hours_since_last:.0f}"))
+    last = (lines["welcome_back_no_pain"].format(since=since) if pain is None
+            else lines["welcome_back_pain"].format(since=since, pain=pain))
+    return lines["welcome_back"].format(last=last)
 
 
 def _trend_rules(previous: list[Any]) -> Callable[[dict[str, Any]], list[Finding]]:

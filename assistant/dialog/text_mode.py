@@ -49,8 +49,8 @@ class KeyboardEar:
 def text_checkin(lang: Language, settings: Settings, *, as_json: bool, use_history: bool,
                  inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     """Run one typed check-in. With --json the dialogue goes to stderr and the record to stdout."""
-    from assistant.cli import dump_json
     from assistant.dialog.saving import finish_checkin, start_conversation
+    from assistant.output import dump_json
 
     talk = sys.stderr if as_json else out
     conv, store = start_conversation(lang, settings, use_history=use_history, source="text")

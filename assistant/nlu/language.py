@@ -66,6 +66,21 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Screen:
+    """One yes/no question covering several slots ("bladder or bowel trouble, or numbness down there?").
+
+    A plain "no" rules out every slot at once; "yes" or "not sure" leads to each slot's own question.
+    """
+
+    name: str
+    slots: tuple[str, ...]  #: the slots it covers, most serious first (the drill-down order)
+    prompt: str
+    reask: str  #: simpler wording, used once after an unclear answer
+    help: str
+    topic: str
+
+
+@dataclass(frozen=True)
 class Rule:
     """A triage rule: when every condition holds, the verdict is at least `level`."""
 
@@ -105,6 +120,14 @@ class Language:
     normal_reason: str
     lines: dict[str, str]
     spoken: dict[str, tuple[str, ...]]  #: yes, no, unknown, commands -> what a recogniser listens for
+    screens: dict[str, Screen] = field(default_factory=dict)
+    plan: tuple[str, ...] = ()  #: what is asked, in order: slot names and screen names
+    context: tuple[str, ...] = ()  #: slots asked even when they cannot raise the level (for the record)
+    hedges: tuple[str, ...] = ()  #: "kind of": a yes only when nothing else is said
+    not_yet: tuple[str, ...] = ()  #: "haven't slept since": the person cannot know yet (unknown)
+    word_forms: dict[str, str] = field(default_factory=dict)  #: irregular form or synonym -> matching word
+    minor_words: tuple[str, ...] = ()  #: little words a loose (any-order) match may skip
+    question_words: tuple[str, ...] = ()  #: an utterance starting with one is a question back
 
 
 def intents_root() -> Path:
@@ -231,6 +254,35 @@ def _load_question(slot: str, raw: Any, path: Path) -> Question:
     )
 
 
+def _load_screens(qdata: dict[str, Any], questions: dict[str, Question], path: Path) -> dict[str, Screen]:
+    raw = qdata.get("screens") or {}
+    _need(isinstance(raw, dict), path, "screens", "must be a mapping name -> screening question")
+    out: dict[str, Screen] = {}
+    for name, item in raw.items():
+        entry = f"screens.{name}"
+        _need(name not in CONTRACT_SLOTS, path, entry, "a screen cannot be named like a slot")
+        _need(isinstance(item, dict), path, entry, "must be a mapping with slots, prompt, reask, help, topic")
+        slots = _str_list(item.get("slots"), path, f"{entry}.slots")
+        for slot in slots:
+            _need(slot in questions and questions[slot].kind == "yesno", path, f"{entry}.slots",
+                  f"{slot!r} is not a yes/no slot")
+        _need(len(slots) >= 2, path, f"{entry}.slots", "a screen covers two or more slots")
+        out[str(name)] = Screen(str(name), slots, *(_text(item.get(k), path, f"{entry}.{k}")
+                                                     for k in ("prompt", "reask", "help", "topic")))
+    return out
+
+
+def _load_plan(qdata: dict[str, Any], screens: dict[str, Screen], path: Path) -> tuple[str, ...]:
+    plan = _str_list(qdata.get("plan"), path, "plan")
+    covered: list[str] = []
+    for item in plan:
+        _need(item in CONTRACT_SLOTS or item in screens, path, "plan", f"{item!r} is neither a slot nor a screen")
+        covered += list(screens[item].slots) if item in screens else [item]
+    _need(sorted(covered) == sorted(CONTRACT_SLOTS), path, "plan",
+          "must cover every contract slot exactly once (directly or through one screen)")
+    return plan
+
+
 def load_language(code: str = "en", root: Path | None = None) -> Language:
     """Read and validate intents/<code>/; raise IntentDataError naming the file and entry on any fault."""
     base = (root or intents_root()) / code
@@ -248,12 +300,24 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
     order = qdata.get("order")
     _need(isinstance(order, list) and sorted(order) == sorted(CONTRACT_SLOTS), qpath, "order",
           "must list every contract slot exactly once")
+    screens = _load_screens(qdata, questions, qpath)
+    plan = _load_plan(qdata, screens, qpath)
+    context = _str_list(qdata.get("context"), qpath, "context") if qdata.get("context") else ()
+    for slot in context:
+        _need(slot in CONTRACT_SLOTS, qpath, "context", f"unknown slot {slot!r}")
 
     cpath = base / "common.yaml"
     common = _read(cpath)
     _need(isinstance(common, dict), cpath, "(top)", "must be a mapping")
     lists = {k: _str_list(common.get(k), cpath, k) for k in ("yes", "no", "unknown", "fillers", "negators")}
     spoken = {k: _str_list(common.get(f"spoken_{k}"), cpath, f"spoken_{k}") for k in ("yes", "no", "unknown", "commands")}
+    extra = {k: _str_list(common.get(k), cpath, k) for k in ("hedges", "not_yet", "minor_words", "question_words")}
+    forms_raw = common.get("word_forms")
+    _need(isinstance(forms_raw, dict) and forms_raw, cpath, "word_forms", "must map a word to its other forms")
+    word_forms: dict[str, str] = {}
+    for word, variants in forms_raw.items():
+        for v in _str_list(variants, cpath, f"word_forms.{word}"):
+            word_forms[v.lower()] = str(word).lower()
 
     mpath = base / "commands.yaml"
     cmds = _read(mpath)
@@ -336,4 +400,6 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         incomplete_rule={k: str(v) for k, v in incomplete.items()}, advice=advice,
         disclaimer=_text(tdata.get("disclaimer"), tpath, "disclaimer"),
         normal_reason=_text(tdata.get("normal_reason"), tpath, "normal_reason"), lines=lines, spoken=spoken,
+        screens=screens, plan=plan, context=context, hedges=extra["hedges"], not_yet=extra["not_yet"],
+        word_forms=word_forms, minor_words=extra["minor_words"], question_words=extra["question_words"],
     )

@@ -6,10 +6,10 @@ tested in text is what runs on the microphone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from assistant.nlu.language import Language, Question
-from assistant.nlu.matcher import Match, PhraseIndex, best_whole
+from assistant.nlu.matcher import Match, PhraseIndex, WordFolder, best_whole
 from assistant.nlu.numbers import DurationParser, parse_pain
 from assistant.nlu.text import clauses, normalize
 
@@ -38,17 +38,23 @@ class Understander:
 
     def __init__(self, lang: Language):
         self.lang = lang
-        self.negators = frozenset(normalize(n) for n in lang.negators)
+        fold = WordFolder(lang.word_forms)
+        self.negators = frozenset(fold(normalize(n)) for n in lang.negators)
         fillers = sorted((normalize(f) for f in lang.fillers), key=len, reverse=True)
         self._fillers = [f.split() for f in fillers if f]
+        self._filler_words = frozenset(fold(t) for f in self._fillers for t in f)
         self.generic = PhraseIndex(
             [(p, "yes") for p in lang.yes] + [(p, "no") for p in lang.no] + [(p, "unknown") for p in lang.unknown]
-        )
-        self.unknown_only = PhraseIndex((p, "unknown") for p in lang.unknown)
+            + [(p, "hedge") for p in lang.hedges], fold)
+        self.unknown_only = PhraseIndex(((p, "unknown") for p in lang.unknown), fold)
+        self.not_yet = PhraseIndex(((p, "not_yet") for p in lang.not_yet), fold, lang.minor_words, loose=True)
         self.descriptive: dict[str, PhraseIndex] = {
-            slot: PhraseIndex((p, value) for value, phrases in q.answers.items() for p in phrases)
+            slot: PhraseIndex(((p, value) for value, phrases in q.answers.items() for p in phrases), fold,
+                              lang.minor_words, loose=True)
             for slot, q in lang.questions.items()
         }
+        self._fold = fold
+        self._question_words = frozenset(normalize(w) for w in lang.question_words)
         self.pain_words = PhraseIndex((w, n) for w, n in lang.questions["pain_score"].words.items())
         hq = lang.questions["hours_since_workout"]
         low, high = hq.value_range or (0, 336)
@@ -71,12 +77,16 @@ class Understander:
         if command is not None and not (slot and self._is_plain_answer(bare, slot)):
             return Understanding(command[0], confidence=command[1] * scale, quote=quote)
         faq = best_whole(bare, self._faq, FAQ_CUTOFF)
-        if faq is not None:
+        first = bare.split()[:1]
+        asks_back = (text or "").rstrip().endswith("?") or bool(first and first[0] in self._question_words)
+        if faq is not None and (slot is None or asks_back):
             return Understanding(FAQ, confidence=faq[1] * scale, quote=quote, faq=faq[0])
         if slot is None:
             return Understanding(UNCLEAR, quote=quote)
         q = self.lang.questions[slot]
         value, score, conflict = self._answer(q, parts, flat)
+        if faq is not None and value is _UNCLEAR:  # a question back without a question mark
+            return Understanding(FAQ, confidence=faq[1] * scale, quote=quote, faq=faq[0])
         volunteered = self._volunteered(parts, exclude=slot)
         if value is _UNCLEAR:
             if volunteered:
@@ -86,7 +96,68 @@ class Understander:
             return Understanding(UNKNOWN, {slot: None, **volunteered}, score * scale, quote)
         return Understanding(ANSWER, {slot: value, **volunteered}, score * scale, quote, conflict=conflict)
 
+    def understand_screen(self, text: str, slots: Sequence[str], asr_confidence: float | None = None) -> Understanding:
+        """Interpret `text` as the answer to one yes/no question covering several `slots`.
+
+        A plain "no" rules out every slot; a description fills the slots it describes; a plain
+        "yes", "not sure" or "haven't been yet" fills nothing (intent unknown for the last two), so
+        the conversation asks about each open slot on its own. Never is a slot set to "no" unless
+        the person said no to all of them or described that slot as fine.
+        """
+        u = self.understand(text, slots[0], asr_confidence)
+        if u.intent not in (ANSWER, UNKNOWN, UNCLEAR):
+            return u
+        parts = clauses(text or "")
+        scale = 1.0 if asr_confidence is None else max(0.0, min(1.0, asr_confidence))
+        found: dict[str, Any] = {}
+        for slot in slots:
+            value = self._described(slot, parts)
+            if value is not None:
+                found[slot] = value
+        plain = self._plain(parts, within=slots)
+        cannot_know = bool(self._find(self.not_yet, parts))
+        volunteered = {k: v for k, v in self._volunteered(parts, exclude=slots[0]).items() if k not in slots}
+        if any(v is True for v in found.values()):
+            return Understanding(ANSWER, {**{k: v for k, v in found.items() if v is True}, **volunteered},
+                                 0.9 * scale, u.quote)
+        if cannot_know or plain == {"unknown"} or u.conflict:
+            return Understanding(UNKNOWN, volunteered, 0.9 * scale, u.quote)
+        if plain == {"no"}:  # "no" to all of them, perhaps with "peeing is fine"
+            return Understanding(ANSWER, {**{s: False for s in slots}, **volunteered}, u.confidence or scale,
+                                 u.quote)
+        if found or plain == {"yes"} or volunteered:
+            return Understanding(ANSWER, {**found, **volunteered}, 0.9 * scale, u.quote)
+        return Understanding(UNCLEAR, quote=u.quote)
+
     # -- internals ----------------------------------------------------------------------------
+    def _described(self, slot: str, parts: list[list[str]]) -> bool | None:
+        """What the descriptive phrasings of one yes/no slot say: True, False, or None (nothing)."""
+        vals = {bool(m.label) != m.negated for m in self._find_desc(slot, parts)}
+        if True in vals:
+            return True  # a warning sign described wins over anything else said about it
+        return False if vals else None
+
+    def _plain(self, parts: list[list[str]], within: Sequence[str] = ()) -> set[str]:
+        """Plain yes / no / unknown said; a hedge ("kind of") counts as yes only when nothing else was said.
+
+        Words inside a description of one of the `within` slots are not plain answers: the "fine" of
+        "peeing is fine" says nothing about the other signs a screening question asked about.
+        """
+        said: set[str] = set()
+        hedged, only_plain = False, True
+        for c in parts:
+            spans = [(d.start, d.end) for slot in within for d in self.descriptive[slot].find(c, self.negators)]
+            matches = [m for m in self.generic.find(c, self.negators)
+                       if not m.negated and not any(a <= m.start and m.end <= b for a, b in spans)]
+            said |= {str(m.label) for m in matches if m.label != "hedge"}
+            hedged = hedged or any(m.label == "hedge" for m in matches)
+            covered = {i for m in matches for i in range(m.start, m.end)}
+            only_plain = only_plain and all(i in covered or self._fold(t) in self._filler_words
+                                            for i, t in enumerate(c))
+        if hedged and only_plain and "unknown" not in said:
+            said.add("yes")
+        return said
+
     def _strip_fillers(self, toks: list[str]) -> list[str]:
         out: list[str] = []
         i = 0
@@ -107,6 +178,18 @@ class Understander:
 
     def _find(self, index: PhraseIndex, parts: list[list[str]]) -> list[Match]:
         return [m for c in parts for m in index.find(c, self.negators)]
+
+    def _find_desc(self, slot: str, parts: list[list[str]]) -> list[Match]:
+        """Descriptive phrases of `slot`, leaving out words inside a longer plain answer ("hard" in "hard to say")."""
+        out: list[Match] = []
+        for c in parts:
+            plain = [m for m in self.generic.find(c, self.negators) + self.not_yet.find(c, self.negators)]
+            for m in self.descriptive[slot].find(c, self.negators):
+                inside = any(g.start <= m.start and m.end <= g.end and g.end - g.start > m.end - m.start
+                             for g in plain)
+                if not inside:
+                    out.append(m)
+        return out
 
     def _answer(self, q: Question, parts: list[list[str]], flat: list[str]) -> tuple[Any, float, bool]:
         if q.kind == "yesno":
@@ -132,17 +215,19 @@ class Understander:
         return (None, 1.0, False) if unknown else (_UNCLEAR, 0.0, False)
 
     def _yesno(self, q: Question, parts: list[list[str]]) -> tuple[Any, float, bool]:
-        desc = self._find(self.descriptive[q.slot], parts)
-        gen = self._find(self.generic, parts)
+        desc = self._find_desc(q.slot, parts)
+        gen = [m for m in self._find(self.generic, parts) if not m.negated]
         desc_vals = {bool(m.label) != m.negated for m in desc}
-        gen_vals = {m.label for m in gen if not m.negated}
-        yes_no = {v == "yes" for v in gen_vals if v != "unknown"}
+        plain = self._plain(parts)
+        yes_no = {v == "yes" for v in plain if v != "unknown"}
         score = min((m.score for m in desc + gen), default=1.0)
         red_flag = q.slot in self.riskier
+        if True not in desc_vals and self._find(self.not_yet, parts):
+            return None, score, False  # "I haven't been to the toilet since": cannot know yet, never "no"
         if desc_vals:
             if len(desc_vals) == 1 and (not yes_no or yes_no == desc_vals):
                 return next(iter(desc_vals)), score, False
-            if red_flag:  # opposite signals on a warning sign: keep the warning (never under-triage)
+            if red_flag or True in desc_vals:  # opposite signals on a warning sign: keep it (never under-triage)
                 return True, score * 0.8, True
             if len(desc_vals) == 1:  # descriptive words outrank a bare yes/no
                 return next(iter(desc_vals)), score * 0.8, True
@@ -151,7 +236,7 @@ class Understander:
             return next(iter(yes_no)), score, False
         if len(yes_no) > 1:
             return _UNCLEAR, 0.0, True
-        if "unknown" in gen_vals:
+        if "unknown" in plain:
             return None, score, False
         return _UNCLEAR, 0.0, False
 
@@ -165,6 +250,9 @@ class Understander:
             elif len(values) == 2:  # "not sharp" -> the other one
                 votes.add(values[1] if m.label == values[0] else values[0])
         score = min((m.score for m in matches), default=1.0)
+        if len(votes) > 1:  # "worse, not better": a value said only in a negative form gives way
+            firm = {m.label for m in matches if not m.negated and m.phrase[0] not in self.negators}
+            votes = votes & firm or votes
         if len(votes) == 1:
             return next(iter(votes)), score, False
         if len(votes) > 1:
@@ -172,7 +260,7 @@ class Understander:
             if len(risky) == 1:  # "sharp but achy": keep the more serious reading
                 return risky[0], score * 0.8, True
             return _UNCLEAR, 0.0, True
-        if self._find(self.unknown_only, parts):
+        if self._find(self.unknown_only, parts) or self._find(self.not_yet, parts):
             return None, score, False
         return _UNCLEAR, 0.0, False
 
@@ -186,7 +274,7 @@ class Understander:
             if slot == exclude or q.kind in ("number", "duration"):
                 continue
             matches = [m for m in self._find(self.descriptive[slot], parts)
-                       if not m.negated and len(m.phrase) >= q.volunteer_min_words]
+                       if m.exact and not m.negated and len(m.phrase) >= q.volunteer_min_words]
             if q.kind == "yesno":
                 if any(m.label is True for m in matches):
                     out[slot] = True

@@ -11,10 +11,43 @@ from typing import Any, TextIO
 import numpy as np
 
 from assistant.config import Settings
+from assistant.dialog.audit import scripted_answer
 from assistant.dialog.conversation import Conversation, Expectation, Heard
 from assistant.dialog.runner import run_checkin
 from assistant.nlu.language import Language, load_yaml
 from assistant.voice.grammar import grammar_for
+
+
+#: espeak-ng's default rate (words per minute) when measuring how long BackCheck speaks.
+TIMING_RATE = 175
+
+
+class SpokenClock:
+    """Adds up how long the check-in takes to say aloud, from the first question to the verdict.
+
+    Each thing BackCheck says is synthesised (espeak-ng, as the speaker does) and its length counted;
+    the greeting before the first question and the verdict itself are left out, and the person's
+    answers are added by the SyntheticPerson. Silence between turns is not counted.
+    """
+
+    def __init__(self, mouth: Any, verdict_marker: str, rate: int = TIMING_RATE):
+        self.mouth, self.verdict_marker, self.rate = mouth, verdict_marker, rate
+        self.seconds = 0.0
+        self._said = 0
+
+    def say(self, text: str) -> None:
+        from assistant.speech.tts import synthesize
+        from assistant.voice.io import speakable
+
+        self.mouth.say(text)
+        self._said += 1
+        lines = text.splitlines()
+        if self._said == 1:
+            lines = lines[1:]  # the greeting comes before the first question
+        question = speakable("\n".join(line for line in lines if not line.startswith("  - ")))
+        if self.verdict_marker in text or not question:  # the verdict ends the measured stretch
+            return
+        self.seconds += len(synthesize(question, rate=self.rate)) / 16000
 
 
 class SyntheticPerson:
@@ -24,14 +57,12 @@ class SyntheticPerson:
                  speaker: Any | None = None, out: TextIO = sys.stdout):
         self.lang, self.recognizer, self.answers, self.voice = lang, recognizer, answers, voice
         self.speaker, self.out = speaker, out
+        self.spoken_s = 0.0  #: seconds of answers said
 
     def words_for(self, expecting: Expectation) -> str:
         if expecting.confirming:
             return "yes"
-        slot = expecting.slot or ""
-        if slot in self.answers:
-            return self.answers[slot]
-        return "no" if self.lang.questions[slot].kind == "yesno" else "I'm not sure"
+        return scripted_answer(self.lang, self.answers, expecting.slots or (expecting.slot or "",))
 
     def hear(self, expecting: Expectation) -> Heard | None:
         from assistant.audio.sources import PcmSource
@@ -41,6 +72,7 @@ class SyntheticPerson:
             return None
         words = self.words_for(expecting)
         audio = synthesize(words, voice=self.voice, rate=150)
+        self.spoken_s += len(audio) / 16000
         pad = np.zeros(int(0.3 * 16000), dtype=np.int16)
         audio = np.concatenate([pad, audio, pad, pad, pad])
         self.out.write(f"  (demo voice says: {words})\n")
@@ -79,7 +111,8 @@ def demo_command(lang: Language, settings: Settings, person: str) -> int:
     spec = people[person]
     ear = SyntheticPerson(lang, recognizer, dict(spec.get("answers") or {}), str(spec.get("voice", "en-gb+f3")),
                           speaker if speaks else None)
-    result = run_checkin(Conversation(lang, confirm_threshold=settings.confirm_threshold), ear,
-                         VoiceMouth(speaker, None, sys.stdout, speaks=speaks))
-    print(f"\nDemo finished: {result.verdict.level} after {result.questions} questions.")
+    clock = SpokenClock(VoiceMouth(speaker, None, sys.stdout, speaks=speaks), lang.disclaimer)
+    result = run_checkin(Conversation(lang, confirm_threshold=settings.confirm_threshold), ear, clock)
+    print(f"\nDemo finished: {result.verdict.level} after {result.questions} questions, "
+          f"{clock.seconds + ear.spoken_s:.0f} s spoken from the first question to the verdict.")
     return 0

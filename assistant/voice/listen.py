@@ -27,7 +27,7 @@ def listen_command(lang: Language, settings: Settings, slot: str, files: list[Pa
     """Exit 0 when every file was read, 1 when any could not be, 2 for a wrong slot or engine."""
     from assistant.audio.errors import AudioError
     from assistant.audio.sources import WavSource
-    from assistant.cli import dump_json
+    from assistant.output import dump_json
     from assistant.speech.recognizer import SpeechError
     from assistant.voice.engine import open_recognizer
 

@@ -27,7 +27,7 @@ def voice_checkin(lang: Language, settings: Settings, *, as_json: bool, use_hist
     """Run one spoken check-in; fall back to typing (when someone is there) if there is no microphone."""
     from assistant.audio.errors import AudioError
     from assistant.audio.microphone import MicrophoneSource
-    from assistant.cli import dump_json
+    from assistant.output import dump_json
     from assistant.dialog.saving import finish_checkin, start_conversation
     from assistant.speech.tts import PrintMouth, make_mouth
     from assistant.voice.engine import open_recognizer
