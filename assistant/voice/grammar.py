@@ -85,8 +85,11 @@ def _build(lang: Language, slot: str | None, confirming: bool) -> tuple[str, ...
 
 
 def grammar_for(lang: Language, expecting: Expectation) -> list[str]:
-    """The phrases a recogniser should listen for while `expecting` is open."""
-    return list(_phrases(lang, expecting.slot, expecting.confirming))
+    """The phrases a recogniser should listen for while `expecting` is open (a screening question:
+    the answers of every slot it covers, so "it's numb down there" is heard at the first screen)."""
+    slots = expecting.slots or (expecting.slot,)
+    merged = [p for slot in slots for p in _phrases(lang, slot, expecting.confirming)]
+    return list(dict.fromkeys(merged))
 
 
 def grammar_for_slot(lang: Language, slot: str) -> list[str]:
