@@ -95,7 +95,7 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: _default_data_dir(os.environ))
     models_dir: Path | None = None
     history_db: Path | None = None
-    confirm_threshold: float = 0.6
+    confirm_threshold: float = 0.9
     silence_timeout_s: float = 8.0
     max_answer_s: float = 15.0
 

@@ -24,14 +24,17 @@ from assistant.speech.answer_model import AnswerClassifier, AnswerModel, AnswerM
 from assistant.speech.embedding import FRONT_END_FILES, FrontEndError, SpeechEmbedder, front_end_dir
 from assistant.speech.fused_engine import FusedRecognizer
 from assistant.speech.sphinx_engine import SphinxRecognizer
+from assistant.nlu.language import Language
+from assistant.nlu.understand import Understander
 from assistant.training.corpus import all_clips, shared_speech_dir
+from assistant.voice.grammar import grammar_for_slot
+from assistant.voice.listen import understood_value
 
 HELDOUT = Path(__file__).resolve().parents[1] / "assistant" / "speech" / "models" / "answers-heldout.npz"
 SPEECH = shared_speech_dir()
 needs_shared = pytest.mark.skipif(SPEECH is None, reason="../shared/speech (real recordings) is not here")
 YESNO = ["yes", "no", "yeah", "nope", "i don't know", "repeat", "stop"]
 SIDE = ["left", "right", "both", "left side", "right side", "i don't know"]
-DIGITS = "zero one two three four five six seven eight nine ten".split() + ["six out of ten", "i don't know"]
 
 
 @pytest.fixture(scope="module")
@@ -130,19 +133,31 @@ def test_listen_reads_8k_and_48k_stereo_wavs_with_the_default_engine(tmp_path: P
 
 # -- real voices never trained on --------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def unseen_speakers_heard(heldout_fused: FusedRecognizer, lang: Language) -> dict[str, list[bool]]:
+    """For each group, whether each held-out speaker's clip was understood as the word said."""
+    from assistant.bench.answers import EXPECTED
+
+    nlu = Understander(lang)
+    grammars = {s: grammar_for_slot(lang, s) for s in ("leg_weakness", "side", "pain_score")}
+    out: dict[str, list[bool]] = {}
+    for word, path in _heldout_clips(set(EXPECTED), 1000):
+        slot, group, want = EXPECTED[word]
+        value = understood_value(nlu, slot, heldout_fused.recognize_pcm(_padded(path), grammars[slot]))
+        out.setdefault(group, []).append(value == want and type(value) is type(want))
+    return out
+
+
 @needs_shared
 @pytest.mark.speech
-@pytest.mark.parametrize(("words", "phrases", "slot_value", "floor"), [
-    ({"yes", "no"}, YESNO, None, 0.9),
-    ({"left", "right"}, SIDE, None, 0.85),
-    ({"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}, DIGITS, None, 0.85),
-], ids=["yes-no", "left-right", "digits"])
-def test_real_voices_of_unseen_speakers(heldout_fused: FusedRecognizer, words: set[str], phrases: list[str],
-                                        slot_value: None, floor: float) -> None:
-    clips = _heldout_clips(words, 12)
-    assert len(clips) >= 20
-    right = sum(heldout_fused.recognize_pcm(_padded(p), phrases).transcript == w for w, p in clips)
-    assert right / len(clips) >= floor, f"{right}/{len(clips)}"
+@pytest.mark.parametrize(("group", "floor"), [("yes/no", 0.9), ("left/right", 0.85), ("digits", 0.8)])
+def test_real_voices_of_unseen_speakers(unseen_speakers_heard: dict[str, list[bool]], group: str,
+                                        floor: float) -> None:
+    """Floors sit a few points under the measured figures (README), which the held-out set is too
+    small to pin down more tightly (51 to 90 clips per group)."""
+    heard = unseen_speakers_heard[group]
+    assert len(heard) >= 50
+    assert sum(heard) / len(heard) >= floor, f"{sum(heard)}/{len(heard)}"
 
 
 @needs_shared

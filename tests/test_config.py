@@ -36,7 +36,7 @@ def test_defaults_follow_xdg_and_home(home: Path) -> None:
     settings, sources = load_settings(env={"HOME": str(home)})
     assert settings.engine == "auto"
     assert settings.tts_rate == 165
-    assert settings.confirm_threshold == 0.6
+    assert settings.confirm_threshold == 0.9
     assert settings.data_dir == home / ".local/share/backcheck"
     assert settings.models_dir == home / ".local/share/backcheck/models"
     assert settings.history_db == home / ".local/share/backcheck/history.sqlite3"
@@ -135,7 +135,7 @@ def test_unknown_key_names_key_and_suggests(home: Path) -> None:
         ('tts_rate = "fast"', "expected a whole number"),
         ("tts_rate = 1.5", "expected a whole number"),
         ("confirm_threshold = 2", "between 0 and 1"),
-        ('engine = "whisper"', "expected one of auto, vosk, sphinx"),
+        ('engine = "whisper"', "expected one of auto, answers, vosk, sphinx"),
         ("language = 5", "expected a string"),
         ("[engine]\nx = 1", "expected a string"),
         ("model_dir = 3", "expected a path"),

@@ -25,9 +25,10 @@ def no_installed_models(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path
     return tmp_path
 
 
-def test_auto_choice_without_vosk_model_is_sphinx(no_installed_models: Path) -> None:
+def test_auto_choice_without_vosk_model_fuses_with_sphinx(no_installed_models: Path) -> None:
     rec = make_recognizer()
-    assert rec.engine == "sphinx" and isinstance(rec, Recognizer)
+    assert rec.engine == "answers+sphinx" and isinstance(rec, Recognizer)
+    assert make_recognizer("sphinx").engine == "sphinx"
 
 
 def test_forced_vosk_without_model_says_how_to_get_one(no_installed_models: Path) -> None:

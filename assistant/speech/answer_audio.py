@@ -36,7 +36,7 @@ class Span:
 def _frame_rms(x: np.ndarray) -> np.ndarray:
     n = len(x) // _FRAME
     if n == 0:
-        return np.array([float(np.sqrt(np.mean(x.astype(np.float64) ** 2)))]) if len(x) else np.zeros(1)
+        return np.array([float(np.sqrt(np.mean(x.astype(np.float64) ** 2))) + 1e-3]) if len(x) else np.full(1, 1e-3)
     f = x[: n * _FRAME].astype(np.float64).reshape(n, _FRAME)
     f = f - f.mean(axis=1, keepdims=True)  # a DC offset is not speech
     return np.sqrt(np.mean(f ** 2, axis=1)) + 1e-3

@@ -6,7 +6,8 @@ brings phrases ("six out of ten", "no, not at all") and answers the classifier h
 ("both", "better"). Decided by calibrated confidence: a single word the classifier is sure of
 wins; a less sure one needs the grammar to hear the same word; a single word the grammar heard
 that the classifier knows but does not hear is dropped (re-asked), which is what rejects "go"
-taken for "no"; a phrase comes from the grammar.
+taken for "no"; a phrase comes from the grammar. The thresholds were chosen on held-out speakers
+(assistant/bench/answers.py), and are stored with the weights.
 
 Why an early end: a one-word answer the classifier is sure of needs no long silence wait. The
 audio goes to the grammar engine through a tap that runs a voice-activity detector; after a short
@@ -29,20 +30,26 @@ MAX_WORD_S = 1.6
 #: Pause (s) after speech that makes the tap ask the classifier whether the answer is complete.
 EARLY_PAUSE_S = 0.15
 _VAD_FRAME_S = 0.03
+DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.6}
 
 
 def _words(text: str) -> list[str]:
     return text.split()
 
 
-def fuse(grammar: Recognition, heard: Classified | None, allowed: Sequence[str], known: Sequence[str],
-         alone: float, agree: float) -> Recognition:
-    """The answer both engines together stand behind (see the module docstring for the rules)."""
+def fuse(grammar: Recognition, heard: Classified | None, known: Sequence[str], th: dict[str, float]) -> Recognition:
+    """The answer both engines together stand behind (see the module docstring for the rules).
+
+    ``th``: "alone" (the classifier decides by itself), "agree" (enough when the grammar heard the
+    same word), "unopposed" (enough when the grammar heard nothing it could use).
+    """
     g_words = [] if grammar.rejected else _words(grammar.transcript)
     if len(g_words) > 1:
         return grammar
     if heard is not None and heard.label != NONE and heard.span.seconds <= MAX_WORD_S:
-        if heard.confidence >= alone or (heard.confidence >= agree and g_words == [heard.label]):
+        c = heard.confidence
+        if c >= th["alone"] or (c >= th["agree"] and g_words == [heard.label]) \
+                or (c >= th["unopposed"] and not g_words):
             conf = heard.confidence
             if g_words == [heard.label]:  # two independent engines agree
                 conf = 1.0 - (1.0 - conf) * (1.0 - min(grammar.confidence, 0.9))
@@ -121,8 +128,8 @@ class FusedRecognizer(PcmMixin):
         self.engine = f"answers+{grammar.engine}"
         self.model = f"BackCheck answer recogniser + {grammar.model}"
         self.known = self.classifier.model.words()
-        th = self.classifier.model.thresholds
-        self.alone, self.agree = float(th.get("alone", 0.85)), float(th.get("agree", 0.4))
+        self.thresholds = {**DEFAULT_THRESHOLDS, **self.classifier.model.thresholds}
+        self.alone = self.thresholds["alone"]
         self.warnings: list[str] = getattr(grammar, "warnings", [])
 
     def missing_words(self, phrases: Sequence[str]) -> list[str]:
@@ -158,7 +165,7 @@ class FusedRecognizer(PcmMixin):
         decide = time.perf_counter() - t
         if not g.heard_speech and (heard is None or heard.label == NONE):
             return g  # nobody answered: the grammar engine's endpointer and the classifier agree
-        out = fuse(replace(g, heard_speech=True), heard, allowed, self.known, self.alone, self.agree)
+        out = fuse(replace(g, heard_speech=True), heard, self.known, self.thresholds)
         if tap.ended_early is not None:
             # speech ended EARLY_PAUSE_S before the tap's check; the grammar decode followed at once
             endpoint: float | None = EARLY_PAUSE_S + (time.perf_counter() - tap.checked_at)
