@@ -100,7 +100,7 @@ def _real(words: set[str], per_word: int) -> list[tuple[str, np.ndarray]]:
     return out
 
 
-# Thresholds: figures measured by bench/bench_engines.py on these recordings, minus a margin.
+# Thresholds: figures measured by assistant/bench/engines.py on these recordings, minus a margin.
 def test_real_recordings_accuracy(rec: SphinxRecognizer) -> None:
     clips = _real({"yes", "no", "left", "right", "stop"}, 12)
     ok = sum(rec.recognize_pcm(pcm, SIDE if w in ("left", "right") else YESNO).transcript == w for w, pcm in clips)

@@ -2,7 +2,7 @@
 
 Why: a grammar decoder always returns its nearest phrase, so "go" answers a
 yes/no question. Measured on /work/shared/speech (Speech Commands + FSDD,
-bench/bench_engines.py), pocketsphinx with a bare grammar accepted 69 % of
+assistant/bench/engines.py), pocketsphinx with a bare grammar accepted 69 % of
 go/up/down/on/off; a phone loop as garbage model rejected well but decoded
 ~150x slower (2.4 s per one-second clip), too slow for a Pi. What is kept:
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, Sequence
 
 #: Weight of the garbage alternative against the answers (JSGF weight).
-#: bench/bench_engines.py, all 448 answer clips and 225 go/up/down/on/off trials:
+#: assistant/bench/engines.py, all 448 answer clips and 225 go/up/down/on/off trials:
 #: this setting -> 54.7 % correct, 5.3 % false accepts (8.9 % when the five test
 #: words are held out of the garbage list); no garbage -> 81.9 % correct, 66.2 % FA.
 #: Below ~1e-25 the weight underflows and the garbage has no effect.

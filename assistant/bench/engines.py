@@ -4,7 +4,7 @@ Each engine configuration runs in its own child process (pinned to one core)
 so peak RSS and load time are its own. Accuracy and false accepts use the real
 recordings in ../shared/speech (or $BACKCHECK_SHARED/speech) when present.
 
-    python bench/bench_engines.py [--limit N] [--engines sphinx,sphinx-heldout,sphinx-nogarbage,vosk-ko]
+    python -m assistant.bench.engines [--limit N] [--engines sphinx,sphinx-heldout,sphinx-nogarbage,vosk-ko]
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))  # espeak-ng test audio (speechgen)
 
 YESNO = ["yes", "no", "yeah", "nope", "i don't know", "repeat", "help", "go back", "stop"]
 SIDE = ["left", "right", "both", "left side", "right side", "both sides"]

@@ -2,7 +2,7 @@
 
 Targets (issue #2): >= 10,000 utterances/s through understanding; <= 5 ms per turn for a whole
 check-in's understanding and triage.
-Run: python bench/bench_understanding.py
+Run: python -m assistant.bench.understanding
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.dialog.audit import VignetteEar, load_vignettes  # noqa: E402
 from assistant.dialog.conversation import Conversation  # noqa: E402
@@ -20,7 +19,7 @@ from assistant.dialog.runner import SilentMouth, run_checkin  # noqa: E402
 from assistant.nlu.language import load_language  # noqa: E402
 from assistant.nlu.understand import Understander  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def corpus(lang) -> list[tuple[str, str]]:
