@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.bench.corpus import shared_speech_dir
 from assistant.bench.noise import NOISE_KINDS, bursts, make_noise, measured_snr, mix_at_snr
 from assistant.bench.scoring import KeywordSkill, Outcome, expected_for, fills_slot, is_correct
 from assistant.nlu.language import load_language
@@ -213,3 +214,7 @@ def test_quick_run_writes_readable_results(tmp_path: Path, capsys: pytest.Captur
     assert "| sphinx | grammar+fuzzy |" in capsys.readouterr().out  # the table is printed
     png = (out / "accuracy_vs_snr.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    if shared_speech_dir() is not None:  # the answer recogniser's held-out rows need the recordings
+        answers = results["answers"]
+        assert answers["accuracy"]["answers+sphinx (default)"]["yes/no clean"][1] > 0
+        assert "## Answer recogniser: real voices never trained on" in md

@@ -54,7 +54,7 @@ QUICK = Plan(synthetic_per_snr=4, snrs=(None, 6.0), real_snrs=(None, 6.0), real_
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="backcheck bench", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="a small slice in under a minute (checks the harness)")
-    p.add_argument("--engine", choices=("auto", "sphinx", "vosk"), default="auto",
+    p.add_argument("--engine", choices=("auto", "answers", "sphinx", "vosk"), default="auto",
                    help="benchmark one engine (default: every engine available here)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     p.add_argument("--processes", type=int, default=2, help="worker processes for recognition (default 2)")
@@ -73,6 +73,8 @@ def engines_to_run(choice: str, settings: Any) -> tuple[list[EngineSpec], list[s
         found = find_model(tuple(settings.model_search_dirs), "en")
         model_dir = found
     specs: list[EngineSpec] = []
+    if choice in ("auto", "answers"):
+        specs.append(EngineSpec("answers"))  # the default engine: answer recogniser + pocketsphinx
     if choice in ("auto", "sphinx"):
         specs.append(EngineSpec("sphinx"))
     if choice in ("auto", "vosk"):

@@ -73,6 +73,8 @@ class _Worker:
             expected = expected_for(self.nlu, item.word, item.slot)
         out = []
         for name, rec in self.recs.items():
+            if name == "answers" and item.source == "wav":
+                continue  # the shipped classifier trained on these speakers: see the held-out table instead
             for method in methods:
                 if method == GRAMMAR:
                     r = rec.recognize_pcm(audio, self.grammar(item.slot))
