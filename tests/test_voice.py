@@ -1,5 +1,6 @@
-"""Voice end to end with the real pocketsphinx engine: `listen`, a scripted spoken check-in, and a
-whole check-in through a real (virtual) microphone and speaker. No recogniser is faked here."""
+"""Voice end to end with the real default engine (the answer recogniser fused with pocketsphinx):
+`listen`, a scripted spoken check-in, the demo, and a whole check-in through a real (virtual)
+microphone and speaker. No recogniser is faked here."""
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ pytestmark = [pytest.mark.speech,
 def recognizer():  # type: ignore[no-untyped-def]
     from assistant.speech.recognizer import make_recognizer
 
-    return make_recognizer("sphinx", None)
+    return make_recognizer("answers", None)
 
 
 def _speech(words: str, voice: str = "en-us", rate: int = 150) -> np.ndarray:
@@ -116,9 +117,10 @@ def test_scripted_spoken_check_in_reaches_the_verdict(lang: Language, recognizer
 
 
 def test_demo_command_runs(tmp_path: Path) -> None:
-    res = subprocess.run([sys.executable, "-m", "assistant", "--engine", "sphinx", "demo", "--vignette",
+    res = subprocess.run([sys.executable, "-m", "assistant", "--engine", "answers", "demo", "--vignette",
                           "leg-weakness"], capture_output=True, text=True, cwd=REPO, timeout=180)
     assert res.returncode == 0, res.stderr
+    assert "answers+sphinx" in res.stderr  # the default engine, fused
     assert "Demo finished: urgent" in res.stdout and "not a diagnosis" in res.stdout
 
 
@@ -130,7 +132,7 @@ def test_whole_voice_check_in_through_the_virtual_microphone(virtual_audio, lang
     from assistant.voice.io import VoiceEar, VoiceMouth, quiet_speaker_echo
 
     answers = {"leg_weakness": "yes"}
-    settings, _ = load_settings(flags={"engine": "sphinx"})
+    settings, _ = load_settings(flags={"engine": "answers"})
     conv = Conversation(lang, confirm_threshold=settings.confirm_threshold)
     speaker = make_mouth(450, None, None, echo=quiet_speaker_echo())  # fast: the verdict is long
     heard_speaker = virtual_audio.record_speaker()

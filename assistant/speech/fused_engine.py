@@ -4,9 +4,10 @@ Why fuse: the classifier hears real voices' single words far better than pockets
 only single words; the grammar recogniser (pocketsphinx, or Vosk where a model is installed) still
 brings phrases ("six out of ten", "no, not at all") and answers the classifier has no class for
 ("both", "better"). Decided by calibrated confidence: a single word the classifier is sure of
-wins; a less sure one needs the grammar to hear the same word; a single word the grammar heard
-that the classifier knows but does not hear is dropped (re-asked), which is what rejects "go"
-taken for "no"; a phrase comes from the grammar. The thresholds were chosen on held-out speakers
+wins; a less sure one needs the grammar to hear the same word, or the grammar to hear nothing it
+can use; a single word the grammar heard that the classifier knows but does not hear is dropped
+(re-asked), which is what rejects "go" taken for "no"; a phrase comes from the grammar unless the
+audio is one word the classifier is very sure of (pocketsphinx's garbage words make phrases). The thresholds were chosen on held-out speakers
 (assistant/bench/answers.py), and are stored with the weights.
 
 Why an early end: a one-word answer the classifier is sure of needs no long silence wait. The
@@ -30,7 +31,7 @@ MAX_WORD_S = 1.6
 #: Pause (s) after speech that makes the tap ask the classifier whether the answer is complete.
 EARLY_PAUSE_S = 0.15
 _VAD_FRAME_S = 0.03
-DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.6}
+DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.6, "over_phrase": 0.95}
 
 
 def _words(text: str) -> list[str]:
@@ -41,20 +42,21 @@ def fuse(grammar: Recognition, heard: Classified | None, known: Sequence[str], t
     """The answer both engines together stand behind (see the module docstring for the rules).
 
     ``th``: "alone" (the classifier decides by itself), "agree" (enough when the grammar heard the
-    same word), "unopposed" (enough when the grammar heard nothing it could use).
+    same word), "unopposed" (enough when the grammar heard nothing it could use), "over_phrase"
+    (enough to overrule a phrase the grammar heard in what sounds like one word).
     """
     g_words = [] if grammar.rejected else _words(grammar.transcript)
-    if len(g_words) > 1:
+    one_word = heard is not None and heard.label != NONE and heard.span.seconds <= MAX_WORD_S
+    c = heard.confidence if one_word and heard is not None else 0.0
+    if len(g_words) > 1 and c < th["over_phrase"]:
         return grammar
-    if heard is not None and heard.label != NONE and heard.span.seconds <= MAX_WORD_S:
-        c = heard.confidence
-        if c >= th["alone"] or (c >= th["agree"] and g_words == [heard.label]) \
-                or (c >= th["unopposed"] and not g_words):
-            conf = heard.confidence
-            if g_words == [heard.label]:  # two independent engines agree
-                conf = 1.0 - (1.0 - conf) * (1.0 - min(grammar.confidence, 0.9))
-            return replace(grammar, transcript=heard.label, confidence=conf, rejected=False,
-                           raw=f"{grammar.raw} | answers:{heard.label}:{heard.confidence:.2f}")
+    if heard is not None and (c >= th["alone"] or (c >= th["agree"] and g_words == [heard.label])
+                              or (c >= th["unopposed"] and not g_words)):
+        conf = c
+        if g_words == [heard.label]:  # two independent engines agree
+            conf = 1.0 - (1.0 - c) * (1.0 - min(grammar.confidence, 0.9))
+        return replace(grammar, transcript=heard.label, confidence=conf, rejected=False,
+                       raw=f"{grammar.raw} | answers:{heard.label}:{c:.2f}")
     if len(g_words) == 1 and g_words[0] not in known:
         return grammar  # a word the classifier has no class for: the grammar's call
     note = f"{grammar.raw} | answers:{heard.label}:{heard.confidence:.2f}" if heard else grammar.raw

@@ -33,7 +33,7 @@ VARIANTS = 3
 GENERATED_PER_KIND = 60
 HIDDEN, EPOCHS = 128, 40
 #: Default decision thresholds of the fused engine (see assistant/speech/fused_engine.py).
-THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.6}
+THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.6, "over_phrase": 0.95}
 QUESTIONS: dict[str, tuple[str, ...]] = {
     "yes/no": ("yes", "no"), "left/right": ("left", "right"),
     "digits": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
@@ -212,7 +212,8 @@ Fused with the grammar recogniser, and in gym noise: `backcheck bench` (README t
 
 Fused engine (for a single word, up to 1.6 s of speech): the classifier decides alone at a
 calibrated probability of at least {THRESHOLDS['alone']}; from {THRESHOLDS['unopposed']} when the grammar recogniser heard
-nothing it could use; from {THRESHOLDS['agree']} when the grammar recogniser heard the same word. Chosen on
+nothing it could use; from {THRESHOLDS['agree']} when the grammar recogniser heard the same word; a phrase the
+grammar recogniser heard gives way to a word the classifier is at least {THRESHOLDS['over_phrase']} sure of. Chosen on
 the held-out speakers by simulating the rules over both engines' outputs.
 """
 

@@ -16,8 +16,9 @@ from assistant.training.corpus import ANSWER_WORDS, NONE
 
 VOICES = ("en-gb-x-rp", "en-us+m7", "en-029", "en+f2", "en-us-nyc", "en-gb-x-gbclan")
 RATES = (130, 175)
-#: Said instead of an answer word, or sounding like one, and meaning none of them.
-NEAR_MISSES = ("dunno", "i dunno", "don't know", "i don't know", "not sure", "no idea", "maybe", "know",
+#: Said instead of an answer word, or sounding like one, and meaning none of them (never a
+#: homophone of an answer: "know" taught it to reject a synthetic "no").
+NEAR_MISSES = ("dunno", "i dunno", "don't know", "i don't know", "not sure", "no idea", "maybe",
                "so so", "kind of", "hello", "okay", "wait", "what", "sorry", "hmm", "thanks",
                "again", "better", "worse", "both", "ten", "sharp", "dull")
 
