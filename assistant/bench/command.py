@@ -103,6 +103,18 @@ def _say(msg: str) -> None:
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
+def _progress_every(seconds: float = 15.0) -> Any:
+    """A progress callback that says how far it got at most every ``seconds``."""
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if time.perf_counter() - last[0] > seconds:
+            last[0] = time.perf_counter()
+            _say(f"  {min(done, total)}/{total}")
+
+    return progress
+
+
 def _answers_part(lang: Any, quick: bool) -> tuple[dict[str, Any] | None, str]:
     """The answer recogniser's rows, or None and why they are missing."""
     from assistant.bench import answers
@@ -113,14 +125,7 @@ def _answers_part(lang: Any, quick: bool) -> tuple[dict[str, Any] | None, str]:
                       f"{answers.HELDOUT.name} (written by `backcheck train answers`).")
     its = answers.items(root, 2 if quick else None)
     _say(f"answer recogniser: {len(its)} items (held-out speakers and words) x 3 engines")
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        if time.perf_counter() - last[0] > 15:
-            last[0] = time.perf_counter()
-            _say(f"  {done}/{total}")
-
-    return answers.run(lang, its, answers.engines(("answers", "fused", "sphinx")), progress), ""
+    return answers.run(lang, its, answers.engines(("answers", "fused", "sphinx")), _progress_every()), ""
 
 
 def _run(args: argparse.Namespace, settings: Any) -> int:
@@ -156,14 +161,7 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
     _say(f"synthesizing speech (cached in ~/.cache/backcheck-bench) for {len(items)} items")
     _warm_cache(items, args.processes)
     _say(f"recognising {len(items)} items × {len(specs)} engine(s) with {args.processes} processes")
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        if time.perf_counter() - last[0] > 15:
-            last[0] = time.perf_counter()
-            _say(f"  {min(done, total)}/{total}")
-
-    records = run_items(items, specs, language=language, processes=args.processes, progress=progress)
+    records = run_items(items, specs, language=language, processes=args.processes, progress=_progress_every())
     _say("measuring speed and memory (one process per engine, one core)")
     speed_utts = [(t, s) for t, s in phrasings if len(t.split()) >= 2][:: max(1, len(phrasings) // 40)]
     speed_utts = speed_utts[: plan.speed_utterances]
