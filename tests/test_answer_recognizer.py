@@ -105,6 +105,13 @@ def test_no_speech_is_no_answer(pcm: np.ndarray) -> None:
     assert r.rejected and r.transcript == "", r
 
 
+def test_audio_longer_than_the_answer_limit_stops_at_the_limit() -> None:
+    rec = FusedRecognizer(SphinxRecognizer())
+    talk = np.concatenate([sg.speak("the weather is nice and I went for a long walk", "en-gb", 120)] * 4)
+    r = rec.recognize(PcmSource(talk), YESNO, max_s=4.0, silence_timeout_s=3.0)
+    assert r.audio_s <= 4.1 and r.transcript not in ("yes", "no"), r
+
+
 def test_clipped_and_dc_offset_speech_is_still_heard() -> None:
     rec = FusedRecognizer(SphinxRecognizer())
     x = sg.speak("left", "en-us", 130).astype(np.int32)
