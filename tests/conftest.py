@@ -13,6 +13,17 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BACKCHECK_SHARED", REPO.parent / "shared"))
 
 
+# fixtures that need the virtual PulseAudio devices: a test using one is marked `audio`,
+# so `-m "not audio"` (script/pi-check under emulation, machines without a sound server) leaves it out
+AUDIO_FIXTURES = {"virtual_audio"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if AUDIO_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.audio)
+
+
 @pytest.fixture(scope="session")
 def lang() -> Language:
     return load_language("en")

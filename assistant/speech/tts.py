@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, Protocol, TextIO, runtime_checkable
@@ -107,8 +108,28 @@ def _pyttsx3_wav(text: str, voice: str | None, rate: int, out: Path) -> None:
             engine.runAndWait()
         except (RuntimeError, OSError, ValueError, KeyError) as exc:
             raise TtsUnavailable(f"pyttsx3 could not speak: {exc}; or {ESPEAK_HINT}") from None
+        _wait_for_wav(out)
     if not out.exists() or out.stat().st_size <= 44:
         raise TtsUnavailable(f"pyttsx3 produced no audio{f' with voice {voice!r}' if voice else ''}")
+
+
+def _wait_for_wav(path: Path, timeout_s: float = 20.0) -> None:
+    """Wait until ``path`` holds the whole WAV its header announces.
+
+    pyttsx3's espeak driver writes the file from espeak's callback thread, so
+    ``runAndWait`` can return before the file exists or is complete (seen under
+    arm64 emulation, where synthesis is slow).  Gives up silently after
+    ``timeout_s``; the caller reports a missing or empty file.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with wave.open(str(path), "rb") as w:
+                if 44 + w.getnframes() * w.getsampwidth() * w.getnchannels() <= path.stat().st_size:
+                    return
+        except (OSError, EOFError, wave.Error):
+            pass
+        time.sleep(0.05)
 
 
 _SYNTHS: dict[str, Callable[[str, str | None, int, Path], None]] = {
