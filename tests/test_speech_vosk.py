@@ -33,10 +33,10 @@ def rec(ko_model: Path) -> VoskRecognizer:
     return r
 
 
-def test_auto_choice_prefers_a_given_vosk_model(rec: VoskRecognizer, ko_model: Path) -> None:
+def test_auto_choice_fuses_a_given_vosk_model(rec: VoskRecognizer, ko_model: Path) -> None:
     again = make_recognizer(None, ko_model)
-    assert again.engine == "vosk"
-    assert again._model is rec._model  # the model is loaded once and cached
+    assert again.engine == "answers+vosk"  # the answer recogniser in front of the grammar engine
+    assert again.grammar._model is rec._model  # the model is loaded once and cached
 
 
 def test_vocabulary_read_from_gr_fst_and_no_unk(ko_model: Path, rec: VoskRecognizer) -> None:
@@ -58,6 +58,16 @@ def test_recognises_korean_grammar_words_streaming(rec: VoskRecognizer, word: st
     assert r.audio_s < len(pcm) / 16000 - 2.0, r  # the endpoint came well before the audio ended
     assert r.endpoint_s is not None and r.endpoint_s < 2.0
     assert r.words and 0.0 <= r.confidence <= 1.0
+
+
+@pytest.mark.parametrize("word", ["네", "왼쪽"])
+def test_fused_engine_passes_vosk_phrases_through(ko_model: Path, word: str) -> None:
+    """The classifier knows no Korean word, so the fused engine is Vosk's grammar, streaming."""
+    fused = make_recognizer(None, ko_model)
+    pcm = np.concatenate([sg.speak(word, "ko", 140), sg.silence(5.0)])
+    r = fused.recognize_pcm(pcm, GRAMMAR)
+    assert (r.transcript, r.rejected) == (word, False), r
+    assert r.audio_s < len(pcm) / 16000 - 2.0, r
 
 
 def test_out_of_vocabulary_phrase_is_dropped_not_fatal(rec: VoskRecognizer) -> None:
