@@ -34,10 +34,6 @@ _VAD_FRAME_S = 0.03
 DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.6, "over_phrase": 0.95}
 
 
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
 def fuse(grammar: Recognition, heard: Classified | None, known: Sequence[str], th: dict[str, float]) -> Recognition:
     """The answer both engines together stand behind (see the module docstring for the rules).
 
@@ -45,7 +41,7 @@ def fuse(grammar: Recognition, heard: Classified | None, known: Sequence[str], t
     same word), "unopposed" (enough when the grammar heard nothing it could use), "over_phrase"
     (enough to overrule a phrase the grammar heard in what sounds like one word).
     """
-    g_words = [] if grammar.rejected else _words(grammar.transcript)
+    g_words = [] if grammar.rejected else grammar.transcript.split()
     one_word = heard is not None and heard.label != NONE and heard.span.seconds <= MAX_WORD_S
     c = heard.confidence if one_word and heard is not None else 0.0
     if len(g_words) > 1 and c < th["over_phrase"]:
@@ -81,7 +77,6 @@ class _EarlyEndTap:
         self.silent_frames = 0
         self.ended_early: Classified | None = None
         self.checked_at = 0.0
-        self.checks = 0
 
     def read(self, frames: int, timeout: float | None = None) -> bytes | None:
         if self.ended_early is not None:
@@ -107,18 +102,12 @@ class _EarlyEndTap:
         if self.in_speech and self.silent_frames * _VAD_FRAME_S >= EARLY_PAUSE_S:
             self.in_speech = False
             self.speech_frames = 0
-            self.checks += 1
             started = time.perf_counter()
             heard = self.check(np.frombuffer(bytes(self.audio), dtype=np.int16))
             if heard is not None:
                 self.ended_early, self.checked_at = heard, started
         elif not self.in_speech and self.silent_frames > 1:
             self.speech_frames = 0
-
-    def close(self) -> None:
-        close = getattr(self.source, "close", None)
-        if close:
-            close()
 
 
 class FusedRecognizer(PcmMixin):
