@@ -195,7 +195,9 @@ class Conversation:
 
     # -- internals ----------------------------------------------------------------------------
     def _low_confidence_flag(self, u: Understanding, heard: Heard) -> str | None:
-        if heard.confidence is None or u.confidence >= self.confirm_threshold:
+        # the recogniser's calibrated confidence, not the match score: a screening question's
+        # broad match must not make every confident spoken red flag need confirming
+        if heard.confidence is None or heard.confidence >= self.confirm_threshold:
             return None
         for slot, value in u.slots.items():
             if value is True and slot in self.red_flags and self.lang.questions[slot].confirm:
