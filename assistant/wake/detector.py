@@ -12,14 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-#: The models offered, with the phrase a person says. Order: the default first.
-WAKE_WORDS: dict[str, str] = {
-    "hey_mycroft": "hey mycroft",
-    "alexa": "alexa",
-    "okay_nabu": "okay nabu",
-    "hey_jarvis": "hey jarvis",
-}
-DEFAULT_WAKE_WORD = "hey_mycroft"
+from assistant.config import WAKE_WORDS as _OFFERED
+from assistant.config import Settings
+
+#: The models offered, with the phrase a person says (the default first).
+WAKE_WORDS: dict[str, str] = {name: name.replace("_", " ") for name in _OFFERED}
+DEFAULT_WAKE_WORD = Settings.wake_word
 #: seconds after a detection during which the same utterance cannot fire again
 REFRACTORY_S = 2.0
 _SAMPLE_RATE = 16000
