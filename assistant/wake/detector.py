@@ -78,7 +78,7 @@ class WakeDetector:
 
     @property
     def seconds(self) -> float:
-        """Audio fed so far, in seconds."""
+        """Audio fed since the start (or the last :meth:`reset`), in seconds."""
         return self._samples / _SAMPLE_RATE
 
     def feed(self, block: bytes) -> list[float]:
@@ -92,10 +92,11 @@ class WakeDetector:
         return hits
 
     def reset(self) -> None:
-        """Forget the audio heard so far (after a check-in, so old speech cannot fire later)."""
+        """Forget the audio heard so far and count time from zero again (a new file, or after a check-in)."""
         self._mww.reset()
         self._features.reset()
-        self._deaf_until = self.seconds + 0.5
+        self._samples = 0
+        self._deaf_until = 0.0
 
     def close(self) -> None:
         self._mww.close()
