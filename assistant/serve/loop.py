@@ -90,7 +90,11 @@ class Serve:
     # -- the loop -----------------------------------------------------------------
     def run(self) -> int:
         """Listen until stopped; return the exit status."""
-        old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        import threading
+
+        old = {}
+        if threading.current_thread() is threading.main_thread():  # only the main thread may take signals
+            old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         log(f"listening for the wake word {self.detector.model.phrase!r} (model {self.detector.name})")
         try:
             while True:
