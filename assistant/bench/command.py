@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="benchmark one engine (default: every engine available here)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     p.add_argument("--processes", type=int, default=2, help="worker processes for recognition (default 2)")
+    p.add_argument("--wake", choices=("also", "only", "skip"), default="also",
+                   help="wake-word rows: with the rest (default), only them, or not at all")
     return p
 
 
@@ -101,6 +103,11 @@ def _say(msg: str) -> None:
 def _run(args: argparse.Namespace, settings: Any) -> int:
     started = time.perf_counter()
     plan = QUICK if args.quick else FULL
+    if args.wake == "only":
+        from assistant.bench.wake import run_wake_bench, wake_markdown
+
+        print(wake_markdown(run_wake_bench(quick=args.quick, say=_say)))
+        return 0
     language = getattr(settings, "language", "en") or "en"
     lang = load_language(language)
     import_recognizer_api()  # fail early, with a clear message
@@ -152,7 +159,16 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
         "summary": summarize(records),
         "speed": speed,
     }
+    if args.wake != "skip":
+        from assistant.bench.wake import run_wake_bench
+
+        results["wake"] = run_wake_bench(quick=args.quick, say=_say)
     md = write(results, records, args.out)
+    if results.get("wake"):
+        from assistant.bench.wake import wake_markdown
+
+        md += wake_markdown(results["wake"])
+        (args.out / "results.md").write_text(md)
     print(md)
     _say(f"wrote {args.out / 'results.md'}, results.json, records.jsonl, accuracy_vs_snr.png "
          f"in {time.perf_counter() - started:.0f} s")
