@@ -42,7 +42,7 @@ __all__ = [
 
 ENGINES = ("auto", "vosk", "sphinx")
 #: wake words offered by `backcheck serve` (microWakeWord models shipped with pymicro-wakeword)
-WAKE_WORDS = ("hey_mycroft", "alexa", "okay_nabu", "hey_jarvis")
+WAKE_WORDS = ("alexa", "hey_mycroft", "okay_nabu", "hey_jarvis")
 #: when the listening tones play: after the wake word and before every answer, only around the wake, never
 EARCONS = ("all", "wake", "off")
 ENV_PREFIX = "BACKCHECK_"
@@ -86,7 +86,7 @@ class Settings:
         max_answer_s: longest answer recorded, in seconds, so a noisy room cannot
             keep the microphone open for ever.
         wake_word: the wake word ``backcheck serve`` listens for: one of
-            :data:`WAKE_WORDS` (see the README for why ``hey_mycroft`` is the default).
+            :data:`WAKE_WORDS` (see the README for why ``alexa`` is the default).
         earcons: listening tones: ``"all"`` (after the wake word and before each
             answer), ``"wake"`` (only after the wake word and at the end) or ``"off"``.
     """
@@ -104,7 +104,7 @@ class Settings:
     confirm_threshold: float = 0.6
     silence_timeout_s: float = 8.0
     max_answer_s: float = 15.0
-    wake_word: str = "hey_mycroft"
+    wake_word: str = "alexa"
     earcons: str = "all"
 
     def __post_init__(self) -> None:

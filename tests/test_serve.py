@@ -24,7 +24,7 @@ pytest.importorskip("pymicro_wakeword", reason="pymicro-wakeword is not installe
 pytestmark = [pytest.mark.speech, pytest.mark.audio,
               pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")]
 
-WAKE = "hey mycroft"
+WAKE = "alexa"
 
 
 def _said(words: str, voice: str = "en-gb", rate: int = 165) -> np.ndarray:
@@ -116,7 +116,7 @@ def test_wake_word_starts_a_check_in_that_runs_to_a_verdict(virtual_audio, lang,
             answered: list[str] = []
             speaker.say, speaker.play = say, chime  # type: ignore[method-assign]
 
-    serve = Person(lang, settings, WakeDetector("hey_mycroft"), make_recognizer("sphinx", None), talk=log, once=True)
+    serve = Person(lang, settings, WakeDetector("alexa"), make_recognizer("sphinx", None), talk=log, once=True)
     heard_speaker = virtual_audio.record_speaker()
     t = threading.Timer(1.5, virtual_audio.play_into_mic, args=(_said(WAKE),))
     t.start()
@@ -179,11 +179,11 @@ def test_sigterm_during_a_check_in_saves_it_and_stops_cleanly(virtual_audio, tmp
     assert rc == 0, log
     assert "partial check-in saved" in log and "stopped (SIGTERM)" in log and "Traceback" not in log
     saved = _history(tmp_path)
-    assert len(saved) == 1 and saved[0]["complete"] is False, saved
+    assert len(saved) == 1 and saved[0]["finished"] is False, saved
 
 
 def test_no_microphone_at_start_is_waited_for_with_one_log_line(virtual_audio, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    serve = ServeProcess(tmp_path, "--wake-word", "alexa", env={"BACKCHECK_DEVICE": "USB microphone that is not here"})
+    serve = ServeProcess(tmp_path, "--wake-word", "hey-mycroft", env={"BACKCHECK_DEVICE": "USB microphone that is not here"})
     try:
         serve.wait_for("no microphone: .*waiting for one to be plugged in", timeout=30)
         time.sleep(5.0)  # several retries
