@@ -122,11 +122,10 @@ class Serve:
                     return "reopen"
                 if not block or not self.detector.feed(block):
                     continue
-                heard_at = time.monotonic()
                 log(f"wake word heard ({self.detector.name})")
                 if self.state is not None:
                     self.state.woke()
-                lost = self._checkin(mic, heard_at)
+                lost = self._checkin(mic)
                 self.checkins += 1
                 if self.once:
                     return "done"
@@ -144,10 +143,9 @@ class Serve:
         if self.settings.earcons != "off":
             play_earcon(self.mouth, mic, kind)  # type: ignore[arg-type]
 
-    def _checkin(self, mic: Any, heard_at: float) -> bool:
+    def _checkin(self, mic: Any) -> bool:
         """One check-in after the wake word; True when the microphone was lost during it."""
         self._chime(mic, "start")
-        log(f"chime {1000 * (time.monotonic() - heard_at):.0f} ms after the wake word")
         for _ in range(MAX_RESTARTS):
             lost = self._one_conversation(mic)
             if lost is not None:
