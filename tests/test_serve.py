@@ -208,3 +208,25 @@ def test_mic_check_judges_the_level_of_what_the_microphone_hears(virtual_audio, 
     out = io.StringIO()
     assert mic_check_command(settings, out=out) == 1  # nobody speaks: silence
     assert "silence" in out.getvalue() or "quiet" in out.getvalue()
+
+
+def test_wake_word_over_its_speech_stops_it_and_start_again_restarts(virtual_audio, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    serve = ServeProcess(tmp_path, env={"BACKCHECK_TTS_RATE": "160", "BACKCHECK_SILENCE_TIMEOUT_S": "8"})
+    try:
+        serve.wait_for("listening for the wake word")
+        time.sleep(1.0)
+        virtual_audio.play_into_mic(_said(WAKE))
+        serve.wait_for("wake word heard", timeout=30)
+        time.sleep(2.0)  # the greeting takes about 10 s at this rate
+        heard_speaker = virtual_audio.record_speaker()
+        virtual_audio.play_into_mic(_said(WAKE))
+        serve.wait_for("wake word heard during a check-in", timeout=10)
+        said = heard_speaker.stop()
+        # "Yes? Say start again, or stop, ..." and the question take about 8 s; then the person answers
+        time.sleep(9.0)
+        virtual_audio.play_into_mic(_said("start again"))
+        serve.wait_for("asked to start again", timeout=30)
+    finally:
+        serve.stop()
+    assert not any("Traceback" in line for line in serve.lines)
+    assert said.size > 0

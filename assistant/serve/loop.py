@@ -157,20 +157,21 @@ class Serve:
         """Run a conversation to its end and save it; None when the person asked to start again."""
         from assistant.dialog.runner import run_checkin
         from assistant.dialog.saving import finish_checkin, start_conversation
-        from assistant.serve.ear import RestartCheckIn, ServeEar, WakeTap, start_again_phrases
+        from assistant.serve.ear import RestartCheckIn, ServeEar, WakeOverSpeech, WakeTap, start_again_phrases
         from assistant.speech.tts import PrintMouth
         from assistant.voice.io import VoiceEar, VoiceMouth
 
         lost: list[str] = []
         conv, store = start_conversation(self.lang, self.settings, use_history=True, source="voice")
-        mouth = VoiceMouth(self.mouth, mic, self.talk, speaks=not isinstance(self.mouth, PrintMouth))
-        tap = WakeTap(mic, self.detector)
+        tap = WakeTap(mic, self.detector, on_wake=lambda: log("wake word heard during a check-in"))
+        mouth = VoiceMouth(WakeOverSpeech(self.mouth, mic, tap), mic, self.talk,
+                           speaks=not isinstance(self.mouth, PrintMouth))
         before = (lambda: self._chime(mic, "start")) if self.settings.earcons == "all" else None
         voice = VoiceEar(self.lang, self.recognizer, tap, max_s=self.settings.max_answer_s,
                          silence_timeout_s=self.settings.silence_timeout_s, out=self.talk,
                          on_audio_lost=lost.append, extra_phrases=start_again_phrases(self.lang),
                          before_listening=before)
-        ear = ServeEar(voice, tap, mouth, self.lang, on_wake=lambda: log("wake word heard during a check-in"))
+        ear = ServeEar(voice, tap, mouth, self.lang)
         try:
             result = run_checkin(conv, ear, mouth)
         except RestartCheckIn:
