@@ -7,6 +7,7 @@ during a check-in saves the partial check-in and stops cleanly.
 """
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -22,6 +23,8 @@ EXIT_CONFIG = 78
 BLOCK = 1600  #: 100 ms of audio per read while waiting for the wake word
 RETRY_S = 2.0  #: how often a missing microphone is looked for again
 MAX_RESTARTS = 3  #: "start again" this many times in one wake, then the check-in just goes on
+#: after SIGTERM, seconds before leaving regardless: a sound call stuck in C never lets the handler run
+STOP_GRACE_S = 10.0
 
 
 class Stopping(BaseException):
@@ -43,6 +46,7 @@ class Serve:
     recognizer: Any
     talk: TextIO = sys.stdout
     once: bool = False  #: stop after one check-in (tests, `serve --once`)
+    catch_signals_aside: bool = False  #: the process is serve's alone: take signals on their own thread
     checkins: int = 0
     state: Any = None
     mouth: Any = None
@@ -53,6 +57,24 @@ class Serve:
         if not self._stop_requested:
             self._stop_requested = True
             raise Stopping(signal.Signals(signum).name)
+
+    @staticmethod
+    def _catch_signals() -> None:
+        """Take SIGTERM/SIGINT on a thread of their own, so a stop arrives even while the main thread
+        is stuck in a sound call: the handler runs on the main thread as soon as it can, and a
+        watchdog leaves after :data:`STOP_GRACE_S` if it cannot."""
+        import _thread
+        import threading
+
+        signals = {signal.SIGTERM, signal.SIGINT}
+        signal.pthread_sigmask(signal.SIG_BLOCK, signals)  # inherited by every thread started from now on
+
+        def wait() -> None:
+            signum = signal.sigwait(signals)
+            threading.Timer(STOP_GRACE_S, _force_exit).start()
+            _thread.interrupt_main(signum)
+
+        threading.Thread(target=wait, name="signals", daemon=True).start()
 
     # -- devices --------------------------------------------------------------
     def _open_mic(self) -> Any:
@@ -95,6 +117,8 @@ class Serve:
         old = {}
         if threading.current_thread() is threading.main_thread():  # only the main thread may take signals
             old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+            if self.catch_signals_aside:
+                self._catch_signals()
         log(f"listening for the wake word {self.detector.model.phrase!r} (model {self.detector.name})")
         try:
             while True:
@@ -206,6 +230,11 @@ class Serve:
             log(f"could not save the partial check-in: {type(exc).__name__}: {exc}")
 
 
+def _force_exit() -> None:
+    log(f"the sound system did not let go within {STOP_GRACE_S:.0f} s of the stop signal; leaving now")
+    os._exit(0)
+
+
 def serve_command(lang: Language, settings: Settings, *, once: bool = False) -> int:
     """`backcheck serve`: take the lock, load the wake word and recogniser, then listen for ever."""
     from assistant.serve.state import AlreadyRunning, ServeLock, ServeState
@@ -231,7 +260,7 @@ def serve_command(lang: Language, settings: Settings, *, once: bool = False) -> 
         if recognizer is None:
             return EXIT_CONFIG
         state = ServeState(settings.data_dir, wake_word=settings.wake_word, microphone=None, speaker=None)
-        serve = Serve(lang, settings, detector, recognizer, once=once, state=state)
+        serve = Serve(lang, settings, detector, recognizer, once=once, state=state, catch_signals_aside=True)
         return serve.run()
     finally:
         lock.release()
