@@ -230,3 +230,36 @@ def test_wake_word_over_its_speech_stops_it_and_start_again_restarts(virtual_aud
         serve.stop()
     assert not any("Traceback" in line for line in serve.lines)
     assert said.size > 0
+
+
+def test_a_check_in_that_crashes_is_saved_and_serve_carries_on(virtual_audio, lang, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A bug deep inside one check-in (here: the speaker breaks on its second sentence) ends that check-in only."""
+    from assistant.config import load_settings
+    from assistant.serve.loop import Serve
+    from assistant.speech.recognizer import make_recognizer
+    from assistant.wake.detector import WakeDetector
+
+    settings, _ = load_settings(flags={"engine": "sphinx", "data_dir": tmp_path}, env={"BACKCHECK_TTS_RATE": "450"})
+
+    class BreaksOnce(Serve):
+        def _open_mouth(self) -> None:
+            super()._open_mouth()
+            speaker, said = self.mouth, []
+
+            def say(text: str) -> None:
+                said.append(text)
+                if len(said) == 2:
+                    raise RuntimeError("speaker driver bug")
+                type(speaker).say(speaker, text)
+                threading.Thread(target=virtual_audio.play_into_mic, args=(_said("no"),)).start()
+
+            speaker.say = say  # type: ignore[method-assign]
+
+    serve = BreaksOnce(lang, settings, WakeDetector("alexa"), make_recognizer("sphinx", None), talk=io.StringIO(),
+                       once=True)
+    threading.Timer(1.5, virtual_audio.play_into_mic, args=(_said(WAKE),)).start()
+    assert serve.run() == 0
+    log = capsys.readouterr().err
+    assert "the check-in failed (RuntimeError: speaker driver bug)" in log and "partial check-in saved" in log
+    assert "Traceback" not in log
+    assert len(_history(tmp_path)) == 1

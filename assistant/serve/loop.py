@@ -71,7 +71,9 @@ class Serve:
 
         def wait() -> None:
             signum = signal.sigwait(signals)
-            threading.Timer(STOP_GRACE_S, _force_exit).start()
+            watchdog = threading.Timer(STOP_GRACE_S, _force_exit)
+            watchdog.daemon = True  # a clean stop within the grace period must not wait for it
+            watchdog.start()
             _thread.interrupt_main(signum)
 
         threading.Thread(target=wait, name="signals", daemon=True).start()
@@ -168,7 +170,7 @@ class Serve:
             play_earcon(self.mouth, mic, kind)  # type: ignore[arg-type]
 
     def _checkin(self, mic: Any) -> bool:
-        """One check-in after the wake word; True when the microphone was lost during it."""
+        """One check-in after the wake word; True when the devices must be reopened (lost, or a crash)."""
         self._chime(mic, "start")
         for _ in range(MAX_RESTARTS):
             lost = self._one_conversation(mic)
@@ -206,9 +208,9 @@ class Serve:
             self._save_partial(conv, store)
             raise
         except Exception as exc:  # noqa: BLE001 - one bad check-in must not end the service
-            log(f"the check-in failed ({type(exc).__name__}: {exc}); saved what was said, back to listening")
+            log(f"the check-in failed ({type(exc).__name__}: {exc}); reopening the devices and listening again")
             self._save_partial(conv, store)
-            return False
+            return True  # the devices may be in a bad state: open them afresh
         record, note = finish_checkin(self.lang, store, result, source="voice")
         log(f"check-in finished: {record['level']}" + (f" ({note})" if note else ""))
         if lost:
