@@ -51,21 +51,17 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--vignette", default="radiating-left-leg", help="which built-in demo answers to use")
     d.add_argument("--engine", choices=("auto", "vosk", "sphinx"), default=argparse.SUPPRESS)
     sub.add_parser("config", help="show the settings in effect and where each came from")
-    wake_choices = tuple(n.replace("_", "-") for n in WAKE_WORDS) + WAKE_WORDS
     se = sub.add_parser("serve", help="always on: wait for the wake word, then do a check-in by voice")
-    se.add_argument("--wake-word", choices=wake_choices, default=None, metavar="NAME",
-                    help=f"wake word model: {', '.join(WAKE_WORDS)} (default {Settings.wake_word})")
+    _wake_word_option(se)
     se.add_argument("--once", action="store_true", help="stop after one check-in")
     w = sub.add_parser("wake", help="find the wake word in WAV files (any rate, mono or stereo)")
-    w.add_argument("--wake-word", choices=wake_choices, default=None, metavar="NAME",
-                   help=f"wake word model: {', '.join(WAKE_WORDS)}")
+    _wake_word_option(w)
     w.add_argument("--json", action="store_true", dest="wake_json", help="one JSON object per file")
     w.add_argument("files", nargs="+", type=Path, help="WAV files")
     sv = sub.add_parser("service", help="run serve at boot as a systemd user service (Raspberry Pi)")
     sv.add_argument("action", choices=("install", "uninstall", "status"))
     sv.add_argument("--print", action="store_true", dest="print_unit", help="with install: show the unit file only")
-    sv.add_argument("--wake-word", choices=wake_choices, default=None, metavar="NAME",
-                    help="with install: the wake word the service listens for")
+    _wake_word_option(sv, " (with install: written into the unit)")
     sub.add_parser("mic-check", help="record 3 seconds, show the level, say if the microphone is fine, play it back")
     # these parse their own options; listed here for --help
     sub.add_parser("models", help="download, install, list or verify Vosk models", add_help=False)
@@ -73,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("bench", help="accuracy, false accepts, speed and memory of speech understanding",
                    add_help=False)
     return p
+
+
+def _wake_word_option(p: argparse.ArgumentParser, more: str = "") -> None:
+    choices = tuple(n.replace("_", "-") for n in WAKE_WORDS) + WAKE_WORDS
+    p.add_argument("--wake-word", choices=choices, default=None, metavar="NAME",
+                   help=f"wake word model: {', '.join(WAKE_WORDS)} (default {Settings.wake_word}){more}")
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
