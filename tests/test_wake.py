@@ -161,3 +161,19 @@ def test_service_status_without_a_serve(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-m", "assistant", "--data-dir", str(tmp_path), "service", "status"],
                          capture_output=True, text=True, cwd=REPO, timeout=60)
     assert res.returncode == 3 and "serve:       not running" in res.stdout and "alexa" in res.stdout
+
+
+@needs_espeak
+def test_quick_wake_bench_prints_a_row_per_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("scipy", reason="the benchmark needs scipy (pip install -e '.[bench]')")
+    from assistant.bench.command import bench_command
+    from assistant.config import WAKE_WORDS, load_settings
+
+    settings, _ = load_settings(flags={"data_dir": tmp_path}, env={})
+    assert bench_command(["--quick", "--wake", "only", "--out", str(tmp_path / "out")], settings) == 0
+    out = capsys.readouterr().out
+    for model in WAKE_WORDS:
+        row = next(line for line in out.splitlines() if line.startswith(f"| {model} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert all(c.endswith("%") for c in cells[1:4]) and float(cells[4]) >= 0
+    assert "idle CPU" in out and "wake → chime" in out
