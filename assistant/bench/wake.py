@@ -92,7 +92,7 @@ def no_wake_chunks(seconds: float, seed: int = 7) -> Iterator[np.ndarray]:
 def false_activations(hours: float, models: list[str] | None = None,
                       progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Wake detections per hour on audio without the wake word, every model on the same audio."""
-    from assistant.wake.detector import WakeDetector
+    from assistant.wake.detector import WakeDetector, detect_in_samples
 
     models = models or _models()
     dets = {m: WakeDetector(m) for m in models}
@@ -100,10 +100,8 @@ def false_activations(hours: float, models: list[str] | None = None,
     fed = 0.0
     started = time.perf_counter()
     for chunk in no_wake_chunks(hours * 3600):
-        data = chunk.tobytes()
         for m, det in dets.items():
-            for i in range(0, len(data), 3200):
-                counts[m] += len(det.feed(data[i:i + 3200]))
+            counts[m] += len(detect_in_samples(chunk, detector=det))
         fed += chunk.size / RATE
         if progress and int(fed) % 600 == 0:
             progress(f"  false activations: {fed / 60:.0f} of {hours * 60:.0f} minutes")
@@ -114,13 +112,13 @@ def false_activations(hours: float, models: list[str] | None = None,
 _IDLE_CHILD = """
 import sys, time
 import numpy as np
-BLOCK = 1600  # what serve reads per call (assistant.serve.loop.BLOCK)
+from assistant.wake.detector import BLOCK
 from assistant.wake.detector import WakeDetector
 det = WakeDetector(sys.argv[1])
 seconds = float(sys.argv[2])
 data = np.random.default_rng(0).normal(0, 300, int(seconds * 16000)).astype(np.int16).tobytes()
 t0, c0 = time.perf_counter(), time.process_time()
-for i in range(0, len(data), 2 * BLOCK):  # as the microphone delivers it: one block per 100 ms
+for i in range(0, len(data), 2 * BLOCK):  # as serve reads the microphone
     time.sleep(max(0.0, t0 + (i / 2 + BLOCK) / 16000 - time.perf_counter()))
     det.feed(data[i:i + 2 * BLOCK])
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0

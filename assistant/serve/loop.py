@@ -20,7 +20,6 @@ from assistant.nlu.language import Language
 
 #: exit status for a problem restarting cannot fix (bad model, no recogniser); the unit does not restart on it
 EXIT_CONFIG = 78
-BLOCK = 1600  #: 100 ms of audio per read while waiting for the wake word
 RETRY_S = 2.0  #: how often a missing microphone is looked for again
 MAX_RESTARTS = 3  #: "start again" this many times in one wake, then the check-in just goes on
 #: after SIGTERM, seconds before leaving regardless: a sound call stuck in C never lets the handler run
@@ -139,6 +138,7 @@ class Serve:
     def _listen(self, mic: Any) -> str:
         """Wait for the wake word on an open microphone; "reopen" when the devices must be opened again."""
         from assistant.audio.errors import AudioDeviceLost
+        from assistant.wake.detector import BLOCK
 
         self.detector.reset()
         try:
