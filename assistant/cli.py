@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from assistant.config import ENGINES, ConfigError, Settings, config_file_path, format_settings, load_settings
+from assistant.config import ENGINES, WAKE_WORDS, ConfigError, Settings, config_file_path, format_settings, load_settings
 from assistant.nlu.language import IntentDataError, load_language
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -50,6 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--vignette", default="radiating-left-leg", help="which built-in demo answers to use")
     d.add_argument("--engine", choices=ENGINES, default=argparse.SUPPRESS)
     sub.add_parser("config", help="show the settings in effect and where each came from")
+    se = sub.add_parser("serve", help="always on: wait for the wake word, then do a check-in by voice")
+    _wake_word_option(se)
+    se.add_argument("--once", action="store_true", help="stop after one check-in")
+    w = sub.add_parser("wake", help="find the wake word in WAV files (any rate, mono or stereo)")
+    _wake_word_option(w)
+    w.add_argument("--json", action="store_true", dest="wake_json", help="one JSON object per file")
+    w.add_argument("files", nargs="+", type=Path, help="WAV files")
+    sv = sub.add_parser("service", help="run serve at boot as a systemd user service (Raspberry Pi)")
+    sv.add_argument("action", choices=("install", "uninstall", "status"))
+    sv.add_argument("--print", action="store_true", dest="print_unit", help="with install: show the unit file only")
+    _wake_word_option(sv, " (with install: written into the unit)")
+    sub.add_parser("mic-check", help="record 3 seconds, show the level, say if the microphone is fine, play it back")
     # these parse their own options; listed here for --help
     sub.add_parser("models", help="download, install, list or verify Vosk models", add_help=False)
     sub.add_parser("history", help="past check-ins: table, --json, --plot, --export, --forget", add_help=False)
@@ -60,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _wake_word_option(p: argparse.ArgumentParser, more: str = "") -> None:
+    choices = tuple(n.replace("_", "-") for n in WAKE_WORDS) + WAKE_WORDS
+    p.add_argument("--wake-word", choices=choices, default=None, metavar="NAME",
+                   help=f"wake word model: {', '.join(WAKE_WORDS)} (default {Settings.wake_word}){more}")
+
+
 def _settings(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
     flags = {
         "engine": getattr(args, "engine", None),
@@ -67,6 +85,7 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
         "device": args.device,
         "output_device": args.output_device,
         "data_dir": args.data_dir,
+        "wake_word": getattr(args, "wake_word", None),
     }
     return load_settings(flags=flags, config_path=args.config)
 
@@ -151,6 +170,23 @@ def _main(argv: list[str]) -> int:
 
         print(format_devices())
         return EXIT_OK
+    if args.command == "wake":
+        from assistant.wake.command import wake_command
+
+        return wake_command(args.files, settings.wake_word, as_json=args.wake_json)
+    if args.command == "service":
+        from assistant.service.command import service_command
+
+        return service_command(args.action, settings, print_only=args.print_unit, config=args.config,
+                               wake_word=args.wake_word)
+    if args.command == "mic-check":
+        from assistant.audio.mic_check import mic_check_command
+
+        return mic_check_command(settings)
+    if args.command == "serve":
+        from assistant.serve.loop import serve_command
+
+        return serve_command(lang, settings, once=args.once)
     if args.command == "demo":
         from assistant.voice.demo import demo_command
 

@@ -41,6 +41,10 @@ __all__ = [
 ]
 
 ENGINES = ("auto", "answers", "vosk", "sphinx")
+#: wake words offered by `backcheck serve` (microWakeWord models shipped with pymicro-wakeword)
+WAKE_WORDS = ("alexa", "hey_mycroft", "okay_nabu", "hey_jarvis")
+#: when the listening tones play: after the wake word and before every answer, only around the wake, never
+EARCONS = ("all", "wake", "off")
 ENV_PREFIX = "BACKCHECK_"
 CONFIG_ENV = "BACKCHECK_CONFIG"
 APP_NAME = "backcheck"
@@ -83,6 +87,10 @@ class Settings:
             asked again.
         max_answer_s: longest answer recorded, in seconds, so a noisy room cannot
             keep the microphone open for ever.
+        wake_word: the wake word ``backcheck serve`` listens for: one of
+            :data:`WAKE_WORDS` (see the README for why ``alexa`` is the default).
+        earcons: listening tones: ``"all"`` (after the wake word and before each
+            answer), ``"wake"`` (only after the wake word and at the end) or ``"off"``.
     """
 
     engine: str = "auto"
@@ -98,6 +106,8 @@ class Settings:
     confirm_threshold: float = 0.9
     silence_timeout_s: float = 8.0
     max_answer_s: float = 15.0
+    wake_word: str = "alexa"
+    earcons: str = "all"
 
     def __post_init__(self) -> None:
         # Paths that derive from data_dir follow it unless given explicitly.
@@ -206,10 +216,11 @@ def _convert(name: str, value: Any, *, from_text: bool, base: Path | None, home:
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {type(value).__name__} {value!r}")
     text = value.strip()
-    if name == "engine":
-        text = text.lower()
-        if text not in ENGINES:
-            raise ValueError(f"expected one of {', '.join(ENGINES)}, got {value!r}")
+    choices = {"engine": ENGINES, "wake_word": WAKE_WORDS, "earcons": EARCONS}.get(name)
+    if choices is not None:
+        text = text.lower().replace("-", "_") if name == "wake_word" else text.lower()
+        if text not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
     if not text and name not in _OPTIONAL:
         raise ValueError("must not be empty")
     return text or None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -62,6 +62,8 @@ class MicrophoneSource(ClosingSource):
         self._queue: queue.Queue[bytes] = queue.Queue(maxsize=maxsize)
         self._pending = bytearray()
         self._muted = False
+        self.while_muted: Callable[[bytes], None] | None = None
+        """gets each block captured while muted (serve listens for the wake word as it speaks); must be quick"""
         self._discard_until = 0.0
         self._closing = False
         self._finished = threading.Event()
@@ -88,6 +90,8 @@ class MicrophoneSource(ClosingSource):
         self._last_callback = time.monotonic()
         if status.input_overflow:
             self.overflows += 1
+        if self._muted and self.while_muted is not None:
+            self.while_muted(bytes(indata))
         if self._muted or self._last_callback < self._discard_until:
             return
         block = bytes(indata)

@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--processes", type=int, default=2, help="worker processes for recognition (default 2)")
     p.add_argument("--answers-only", action="store_true",
                    help="only the answer recogniser's rows (real voices never trained on, alone and fused)")
+    p.add_argument("--wake", choices=("also", "only", "skip"), default="also",
+                   help="wake-word rows: with the rest (default), only them, or not at all")
     return p
 
 
@@ -131,6 +133,11 @@ def _answers_part(lang: Any, quick: bool) -> tuple[dict[str, Any] | None, str]:
 def _run(args: argparse.Namespace, settings: Any) -> int:
     started = time.perf_counter()
     plan = QUICK if args.quick else FULL
+    if args.wake == "only":
+        from assistant.bench.wake import run_wake_bench, wake_markdown
+
+        print(wake_markdown(run_wake_bench(quick=args.quick, say=_say)))
+        return 0
     language = getattr(settings, "language", "en") or "en"
     lang = load_language(language)
     if args.answers_only:
@@ -190,7 +197,16 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
     if answers_res is None:
         notes.append(why)
     results["answers"] = answers_res
+    if args.wake != "skip":
+        from assistant.bench.wake import run_wake_bench
+
+        results["wake"] = run_wake_bench(quick=args.quick, say=_say)
     md = write(results, records, args.out)
+    if results.get("wake"):
+        from assistant.bench.wake import wake_markdown
+
+        md += wake_markdown(results["wake"])
+        (args.out / "results.md").write_text(md)
     print(md)
     _say(f"wrote {args.out / 'results.md'}, results.json, records.jsonl, accuracy_vs_snr.png "
          f"in {time.perf_counter() - started:.0f} s")

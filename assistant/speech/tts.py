@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import wave
 from collections.abc import Callable
@@ -192,6 +193,7 @@ class SpeakerMouth:
         """why speaking stopped working (then ``fallback`` is used), else ``None``"""
         self.last_duration_s = 0.0
         """length of the audio of the last utterance"""
+        self._interrupted = threading.Event()
 
     def say(self, text: str) -> None:
         if self.echo is not None:
@@ -211,6 +213,7 @@ class SpeakerMouth:
         """Play float mono samples; return once they have been played."""
         sd = import_sounddevice()
         self.last_duration_s = x.size / sample_rate
+        self._interrupted.clear()
         started = time.monotonic()
         try:
             try:
@@ -220,13 +223,25 @@ class SpeakerMouth:
                 target = int(self.device.default_samplerate)
                 x = resample(x, sample_rate, target)
                 sample_rate = target
-            sd.play(to_int16(x), sample_rate, device=self.device.index, blocking=True)
+            sd.play(to_int16(x), sample_rate, device=self.device.index)
+            # wait here rather than blocking=True: interrupt() must stop the stream from this thread
+            # (stopping it from another one deadlocks PortAudio's ALSA-pulse path in close())
+            stream = sd.get_stream()
+            while stream.active:
+                if self._interrupted.wait(0.02):
+                    sd.stop()
+                    return
+            sd.wait()
         except sd.PortAudioError as exc:
             raise AudioError(f"cannot play on {self.device.name}: {exc}") from None
         # never report "done" before the audio can have finished
         left = self.last_duration_s - (time.monotonic() - started)
         if left > 0:
-            time.sleep(left)
+            self._interrupted.wait(left)
+
+    def interrupt(self) -> None:
+        """Stop the utterance playing now (safe from another thread): the wake word was heard over it."""
+        self._interrupted.set()
 
 
 def _stderr_notice(message: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import sys
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Sequence, TextIO
 
 from assistant.audio.errors import AudioDeviceLost
 from assistant.dialog.conversation import Expectation, Heard
@@ -79,8 +79,11 @@ class VoiceEar:
     """Hears one answer from an audio source through a recogniser and the open question's grammar."""
 
     def __init__(self, lang: Language, recognizer: Any, source: Any, *, max_s: float, silence_timeout_s: float,
-                 out: TextIO = sys.stdout, on_audio_lost: Callable[[str], None] | None = None):
+                 out: TextIO = sys.stdout, on_audio_lost: Callable[[str], None] | None = None,
+                 extra_phrases: Sequence[str] = (), before_listening: Callable[[], None] | None = None):
         self.lang, self.recognizer, self.source = lang, recognizer, source
+        self.extra_phrases = list(extra_phrases)  #: more phrases to listen for (serve's "start again")
+        self.before_listening = before_listening  #: called just before each answer (serve's earcon)
         self.max_s, self.silence_timeout_s = max_s, silence_timeout_s
         self.out = out
         self.on_audio_lost = on_audio_lost
@@ -104,8 +107,11 @@ class VoiceEar:
 
     def hear(self, expecting: Expectation) -> Heard | None:
         self._tap.buf.clear()
+        if self.before_listening is not None:
+            self.before_listening()
         try:
-            r = self.recognizer.recognize(self._tap, grammar_for(self.lang, expecting), max_s=self.max_s,
+            r = self.recognizer.recognize(self._tap, grammar_for(self.lang, expecting) + self.extra_phrases,
+                                          max_s=self.max_s,
                                           silence_timeout_s=self.silence_timeout_s)
         except (AudioDeviceLost, SpeechError) as exc:
             if self.on_audio_lost:

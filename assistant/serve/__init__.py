@@ -1,0 +1,1 @@
+"""`backcheck serve`: always on — wake word, check-in, back to listening."""

@@ -1,0 +1,268 @@
+"""The always-on loop: hear the wake word, chime, run one check-in, go back to listening.
+
+Every fault the Pi meets in a home gym ends as one log line on stderr (the journal under systemd)
+and, where possible, recovery: a microphone that is missing or unplugged is waited for, a sound
+server restart reopens the devices, a check-in that crashes is saved as far as it got. SIGTERM
+during a check-in saves the partial check-in and stops cleanly.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any, TextIO
+
+from assistant.config import Settings
+from assistant.nlu.language import Language
+
+#: exit status for a problem restarting cannot fix (bad model, no recogniser); the unit does not restart on it
+EXIT_CONFIG = 78
+RETRY_S = 2.0  #: how often a missing microphone is looked for again
+MAX_RESTARTS = 3  #: "start again" this many times in one wake, then the check-in just goes on
+#: after SIGTERM, seconds before leaving regardless: a sound call stuck in C never lets the handler run
+STOP_GRACE_S = 10.0
+
+
+class Stopping(BaseException):
+    """SIGTERM/SIGINT arrived: finish up and leave (BaseException so no `except Exception` eats it)."""
+
+
+def log(message: str, out: TextIO | None = None) -> None:
+    """One line for the journal (systemd adds the time stamp)."""
+    print(f"backcheck serve: {message}", file=out or sys.stderr, flush=True)
+
+
+@dataclass
+class Serve:
+    """One serve process: the wake detector, recogniser and speaker it keeps between check-ins."""
+
+    lang: Language
+    settings: Settings
+    detector: Any
+    recognizer: Any
+    talk: TextIO = sys.stdout
+    once: bool = False  #: stop after one check-in (tests, `serve --once`)
+    catch_signals_aside: bool = False  #: the process is serve's alone: take signals on their own thread
+    checkins: int = 0
+    state: Any = None
+    mouth: Any = None
+    _stop_requested: bool = field(default=False, repr=False)
+
+    # -- signals --------------------------------------------------------------
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if not self._stop_requested:
+            self._stop_requested = True
+            raise Stopping(signal.Signals(signum).name)
+
+    @staticmethod
+    def _catch_signals() -> None:
+        """Take SIGTERM/SIGINT on a thread of their own, so a stop arrives even while the main thread
+        is stuck in a sound call: the handler runs on the main thread as soon as it can, and a
+        watchdog leaves after :data:`STOP_GRACE_S` if it cannot."""
+        import _thread
+        import threading
+
+        signals = {signal.SIGTERM, signal.SIGINT}
+        signal.pthread_sigmask(signal.SIG_BLOCK, signals)  # inherited by every thread started from now on
+
+        def wait() -> None:
+            signum = signal.sigwait(signals)
+            watchdog = threading.Timer(STOP_GRACE_S, _force_exit)
+            watchdog.daemon = True  # a clean stop within the grace period must not wait for it
+            watchdog.start()
+            _thread.interrupt_main(signum)
+
+        threading.Thread(target=wait, name="signals", daemon=True).start()
+
+    # -- devices --------------------------------------------------------------
+    def _open_mic(self) -> Any:
+        """The microphone, waiting (and saying so once) until one is there."""
+        from assistant.audio.devices import rescan_devices
+        from assistant.audio.errors import AudioError
+        from assistant.audio.microphone import MicrophoneSource
+
+        said: str | None = None
+        while True:
+            try:
+                rescan_devices()
+                mic = MicrophoneSource(self.settings.device)
+            except AudioError as exc:
+                if str(exc) != said:
+                    log(f"no microphone: {exc}; waiting for one to be plugged in")
+                    said = str(exc)
+                time.sleep(RETRY_S)
+                continue
+            if said is not None:
+                log("microphone back")
+            self._open_mouth()
+            if self.state is not None:
+                self.state.update(microphone=mic.device.name, speaker=getattr(getattr(self.mouth, "device", None),
+                                                                              "name", None))
+            return mic
+
+    def _open_mouth(self) -> None:
+        from assistant.speech.tts import make_mouth
+        from assistant.voice.io import quiet_speaker_echo
+
+        self.mouth = make_mouth(self.settings.tts_rate, self.settings.tts_voice, self.settings.output_device,
+                                echo=quiet_speaker_echo(), notice=log)
+
+    # -- the loop -----------------------------------------------------------------
+    def run(self) -> int:
+        """Listen until stopped; return the exit status."""
+        import threading
+
+        old = {}
+        if threading.current_thread() is threading.main_thread():  # only the main thread may take signals
+            old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+            if self.catch_signals_aside:
+                self._catch_signals()
+        log(f"listening for the wake word {self.detector.model.phrase!r} (model {self.detector.name})")
+        try:
+            while True:
+                mic = self._open_mic()
+                with mic:
+                    if self._listen(mic) == "done":
+                        return 0
+                log("reopening the sound devices")
+        except Stopping as why:
+            log(f"stopped ({why})")
+            return 0
+        finally:
+            for s, handler in old.items():
+                signal.signal(s, handler)
+
+    def _listen(self, mic: Any) -> str:
+        """Wait for the wake word on an open microphone; "reopen" when the devices must be opened again."""
+        from assistant.audio.errors import AudioDeviceLost
+        from assistant.wake.detector import BLOCK
+
+        self.detector.reset()
+        try:
+            while True:
+                block = mic.read(BLOCK, timeout=1.0)
+                if block is None:
+                    return "reopen"
+                if not block or not self.detector.feed(block):
+                    continue
+                log(f"wake word heard ({self.detector.name})")
+                if self.state is not None:
+                    self.state.woke()
+                lost = self._checkin(mic)
+                self.checkins += 1
+                if self.once:
+                    return "done"
+                if lost or getattr(self.mouth, "failed", None):
+                    return "reopen"
+                mic.flush()
+                self.detector.reset()
+        except AudioDeviceLost as exc:
+            log(f"microphone lost: {exc}; waiting for it to come back")
+            return "reopen"
+
+    def _chime(self, mic: Any, kind: str) -> None:
+        from assistant.audio.earcons import play_earcon
+
+        if self.settings.earcons != "off":
+            play_earcon(self.mouth, mic, kind)  # type: ignore[arg-type]
+
+    def _checkin(self, mic: Any) -> bool:
+        """One check-in after the wake word; True when the devices must be reopened (lost, or a crash)."""
+        self._chime(mic, "start")
+        for _ in range(MAX_RESTARTS):
+            lost = self._one_conversation(mic)
+            if lost is not None:
+                self._chime(mic, "stop")
+                return lost
+        return False
+
+    def _one_conversation(self, mic: Any) -> bool | None:
+        """Run a conversation to its end and save it; None when the person asked to start again."""
+        from assistant.dialog.runner import run_checkin
+        from assistant.dialog.saving import finish_checkin, start_conversation
+        from assistant.serve.ear import RestartCheckIn, ServeEar, WakeOverSpeech, WakeTap, start_again_phrases
+        from assistant.speech.tts import PrintMouth
+        from assistant.voice.io import VoiceEar, VoiceMouth
+
+        lost: list[str] = []
+        conv, store = start_conversation(self.lang, self.settings, use_history=True, source="voice")
+        tap = WakeTap(mic, self.detector, on_wake=lambda: log("wake word heard during a check-in"))
+        mouth = VoiceMouth(WakeOverSpeech(self.mouth, mic, tap), mic, self.talk,
+                           speaks=not isinstance(self.mouth, PrintMouth))
+        before = (lambda: self._chime(mic, "start")) if self.settings.earcons == "all" else None
+        voice = VoiceEar(self.lang, self.recognizer, tap, max_s=self.settings.max_answer_s,
+                         silence_timeout_s=self.settings.silence_timeout_s, out=self.talk,
+                         on_audio_lost=lost.append, extra_phrases=start_again_phrases(self.lang),
+                         before_listening=before)
+        ear = ServeEar(voice, tap, mouth, self.lang)
+        try:
+            result = run_checkin(conv, ear, mouth)
+        except RestartCheckIn:
+            log("the person asked to start again")
+            mouth.say(self.lang.lines["serve_start_again"])
+            return None
+        except Stopping:
+            self._save_partial(conv, store)
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad check-in must not end the service
+            log(f"the check-in failed ({type(exc).__name__}: {exc}); reopening the devices and listening again")
+            self._save_partial(conv, store)
+            return True  # the devices may be in a bad state: open them afresh
+        record, note = finish_checkin(self.lang, store, result, source="voice")
+        log(f"check-in finished: {record['level']}" + (f" ({note})" if note else ""))
+        if lost:
+            log(f"microphone lost during the check-in: {lost[0]}")
+        return bool(lost)
+
+    def _save_partial(self, conv: Any, store: Any) -> None:
+        """Save what an interrupted check-in learned (never raises: we are already handling a fault)."""
+        from assistant.dialog.saving import finish_checkin
+
+        try:
+            if not conv.finished:
+                conv.hear(None)
+            if conv.result is not None:
+                finish_checkin(self.lang, store, conv.result, source="voice")
+                log(f"partial check-in saved ({len([v for v in conv.result.slots.values() if v is not None])} "
+                    "answers)")
+        except Exception as exc:  # noqa: BLE001
+            log(f"could not save the partial check-in: {type(exc).__name__}: {exc}")
+
+
+def _force_exit() -> None:
+    log(f"the sound system did not let go within {STOP_GRACE_S:.0f} s of the stop signal; leaving now")
+    os._exit(0)
+
+
+def serve_command(lang: Language, settings: Settings, *, once: bool = False) -> int:
+    """`backcheck serve`: take the lock, load the wake word and recogniser, then listen for ever."""
+    from assistant.serve.state import AlreadyRunning, ServeLock, ServeState
+    from assistant.voice.engine import open_recognizer
+    from assistant.wake.detector import WakeDetector, WakeWordError
+
+    try:
+        lock = ServeLock(settings.data_dir)
+    except AlreadyRunning as exc:
+        log(str(exc))
+        return 1
+    except OSError as exc:
+        log(f"cannot use the data folder {settings.data_dir}: {exc.strerror or exc}; fix its permissions "
+            "or choose another with --data-dir")
+        return EXIT_CONFIG
+    try:
+        try:
+            detector = WakeDetector(settings.wake_word)
+        except WakeWordError as exc:
+            log(str(exc))
+            return EXIT_CONFIG
+        recognizer = open_recognizer(settings, lang)
+        if recognizer is None:
+            return EXIT_CONFIG
+        state = ServeState(settings.data_dir, wake_word=settings.wake_word, microphone=None, speaker=None)
+        serve = Serve(lang, settings, detector, recognizer, once=once, state=state, catch_signals_aside=True)
+        return serve.run()
+    finally:
+        lock.release()
