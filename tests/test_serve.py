@@ -222,8 +222,9 @@ def test_wake_word_over_its_speech_stops_it_and_start_again_restarts(virtual_aud
         virtual_audio.play_into_mic(_said(WAKE))
         serve.wait_for("wake word heard during a check-in", timeout=10)
         said = heard_speaker.stop()
-        # "Yes? Say start again, or stop, ..." and the question take about 8 s; then the person answers
-        time.sleep(9.0)
+        # "Yes? Say start again, or stop, ..." and the screening question take about 12 s at this
+        # rate; then it listens for 8 s (BACKCHECK_SILENCE_TIMEOUT_S) and the person answers
+        time.sleep(13.5)
         virtual_audio.play_into_mic(_said("start again"))
         serve.wait_for("asked to start again", timeout=30)
     finally:

@@ -16,7 +16,7 @@ from assistant.wake.detector import WakeDetector, WakeWordError, detect_in_sampl
 
 def wake_command(files: Sequence[Path], wake_word: str, *, as_json: bool) -> int:
     """Print each file's wake-word times; 0 when every file was read, 1 otherwise."""
-    from assistant.cli import dump_json
+    from assistant.output import dump_json
 
     try:
         detector = WakeDetector(wake_word)
