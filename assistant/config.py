@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.speech.recognizer import ENGINES
+
 __all__ = [
     "ConfigError",
     "ENGINES",
@@ -40,7 +42,6 @@ __all__ = [
     "load_settings",
 ]
 
-ENGINES = ("auto", "answers", "vosk", "sphinx")
 #: wake words offered by `backcheck serve` (microWakeWord models shipped with pymicro-wakeword)
 WAKE_WORDS = ("alexa", "hey_mycroft", "okay_nabu", "hey_jarvis")
 #: when the listening tones play: after the wake word and before every answer, only around the wake, never
