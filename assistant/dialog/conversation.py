@@ -15,8 +15,8 @@ from assistant.triage.rules import Finding, evaluate, red_flag_slots, severity
 from assistant.triage.verdict import Verdict, decide
 
 #: Recognition confidence below which a heard red flag is confirmed before acting on it. The fused
-#: engine's confidences are calibrated: on held-out voices, words it heard at 0.9 or more were right
-#: 98-100 % of the time, at 0.6-0.9 about 95 % (assistant/speech/models/answers.md); pocketsphinx
+#: engine's confidences are calibrated: on held-out voices (assistant/bench/answers.py), words it
+#: heard at 0.9 or more were right 99-100 % of the time, at 0.6-0.8 about 90 %; pocketsphinx
 #: alone gives 0.05-0.5, so every red flag it hears is confirmed.
 DEFAULT_CONFIRM_THRESHOLD = 0.9
 #: A check-in never runs longer than this many turns, whatever is said (each turn may re-ask).
