@@ -26,11 +26,12 @@ from assistant.speech.fused_engine import FusedRecognizer
 from assistant.speech.sphinx_engine import SphinxRecognizer
 from assistant.nlu.language import Language
 from assistant.nlu.understand import Understander
-from assistant.training.corpus import all_clips, shared_speech_dir
+from assistant.bench.answers import HELDOUT, heldout_split
+from assistant.bench.corpus import shared_speech_dir
+from assistant.training.corpus import all_clips
 from assistant.voice.grammar import grammar_for_slot
 from assistant.voice.listen import understood_value
 
-HELDOUT = Path(__file__).resolve().parents[1] / "assistant" / "speech" / "models" / "answers-heldout.npz"
 SPEECH = shared_speech_dir()
 needs_shared = pytest.mark.skipif(SPEECH is None, reason="../shared/speech (real recordings) is not here")
 YESNO = ["yes", "no", "yeah", "nope", "i don't know", "repeat", "stop"]
@@ -43,8 +44,7 @@ def heldout_fused() -> FusedRecognizer:
 
 
 def _heldout_clips(words: set[str], per_word: int) -> list[tuple[str, Path]]:
-    meta = json.loads(str(np.load(HELDOUT)["meta"]))
-    speakers = set(meta["split"]["held_out_speakers"])
+    speakers, _words = heldout_split()
     out: dict[str, list[Path]] = {}
     for c in all_clips(SPEECH):  # type: ignore[arg-type]
         if c.word in words and c.speaker in speakers and c.source == "speech-commands":

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.speech.answer_model import MODEL_DIR, AnswerModel
 from assistant.training.answers import HELDOUT_FILE, train
-from assistant.training.corpus import shared_speech_dir
+from assistant.bench.corpus import shared_speech_dir
 
 SPEECH = shared_speech_dir()
 #: Percentage points a retrained figure may differ from the model card's (numeric noise across

@@ -19,6 +19,7 @@ from assistant.bench.corpus import Item, reject_items, render
 from assistant.bench.noise import NOISE_KINDS
 from assistant.nlu.language import Language
 from assistant.nlu.understand import Understander
+from assistant.speech.fused_engine import allowed_words
 from assistant.speech.recognizer import Recognition
 from assistant.training.corpus import all_clips
 from assistant.voice.grammar import grammar_for_slot
@@ -100,8 +101,7 @@ class ClassifierAlone:
 
     def recognize_pcm(self, samples: np.ndarray, phrases: Sequence[str], **_: float) -> Recognition:
         t = time.perf_counter()
-        singles = {p for p in phrases if len(p.split()) == 1}
-        heard = self.classifier.classify(samples, [w for w in self.known if w in singles])
+        heard = self.classifier.classify(samples, allowed_words(self.known, phrases))
         ok = heard.label != "none"
         return Recognition(heard.label if ok else "", heard.confidence, rejected=not ok,
                            audio_s=len(samples) / 16000, compute_s=time.perf_counter() - t)

@@ -59,6 +59,12 @@ def fuse(grammar: Recognition, heard: Classified | None, known: Sequence[str], t
     return replace(grammar, transcript="", rejected=True, raw=note)
 
 
+def allowed_words(known: Sequence[str], phrases: Sequence[str]) -> list[str]:
+    """The classifier's words that answer the open question (single-word phrases of its grammar)."""
+    singles = {p.strip().lower() for p in phrases if len(p.split()) == 1}
+    return [w for w in known if w in singles]
+
+
 class _EarlyEndTap:
     """Passes audio to the grammar engine, keeps it, and ends the stream once a word is certain."""
 
@@ -127,9 +133,7 @@ class FusedRecognizer(PcmMixin):
         return self.grammar.missing_words(phrases)
 
     def allowed(self, phrases: Sequence[str]) -> list[str]:
-        """The classifier's words that answer the open question (single-word phrases of its grammar)."""
-        singles = {p.strip().lower() for p in phrases if len(p.split()) == 1}
-        return [w for w in self.known if w in singles]
+        return allowed_words(self.known, phrases)
 
     def recognize(self, source: AudioSourceLike, phrases: Sequence[str] | None, *, max_s: float = 15.0,
                   silence_timeout_s: float = 8.0) -> Recognition:

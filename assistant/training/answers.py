@@ -19,7 +19,8 @@ import numpy as np
 from assistant.speech.answer_audio import answer_window
 from assistant.speech.answer_model import MODEL_DIR, NONE, AnswerModel, pooled
 from assistant.training import augment, synthetic
-from assistant.training.corpus import ANSWER_WORDS, Clip, all_clips, held_out, load, shared_speech_dir
+from assistant.bench.corpus import shared_speech_dir
+from assistant.training.corpus import ANSWER_WORDS, Clip, all_clips, held_out, load
 from assistant.training.mlp import fit_temperature, softmax, train_mlp
 
 SEED = 1

@@ -32,16 +32,6 @@ class Clip:
     source: str  # "speech-commands", "fsdd" or "noise"
 
 
-def shared_speech_dir(start: Path | None = None) -> Path | None:
-    """``../shared/speech`` beside the checkout (or $BACKCHECK_SHARED/speech), if it is there."""
-    import os
-
-    env = os.environ.get("BACKCHECK_SHARED")
-    base = Path(env) if env else (start or Path(__file__).resolve().parents[2]).parent / "shared"
-    d = base / "speech"
-    return d if (d / "MANIFEST.tsv").is_file() else None
-
-
 def label_of(word: str) -> str:
     """The class a manifest word teaches: an answer word, or none (other words, noise)."""
     return word if word in ANSWER_WORDS else NONE
