@@ -15,13 +15,35 @@ from typing import Sequence
 import numpy as np
 
 from assistant.speech.answer_audio import Span, answer_window, speech_span, word_span
-from assistant.training.mlp import Mlp, softmax
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_FILE = MODEL_DIR / "answers.npz"
 NONE = "none"
 RESTORE_HINT = ("restore it with `git checkout assistant/speech/models/answers.npz` (or reinstall backcheck), "
                 "or retrain it with `backcheck train answers`")
+
+
+@dataclass
+class Mlp:
+    """Weights of input -> ReLU hidden layer -> class logits, with the input standardisation."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    w1: np.ndarray
+    b1: np.ndarray
+    w2: np.ndarray
+    b2: np.ndarray
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        h = np.maximum(0.0, ((x - self.mean) / self.scale) @ self.w1 + self.b1)
+        return h @ self.w2 + self.b2
+
+
+def softmax(z: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = z / temperature
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 class AnswerModelError(Exception):

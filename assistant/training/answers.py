@@ -17,11 +17,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from assistant.speech.answer_audio import answer_window
-from assistant.speech.answer_model import MODEL_DIR, NONE, AnswerModel, pooled
+from assistant.speech.answer_model import MODEL_DIR, NONE, AnswerModel, pooled, softmax
 from assistant.training import augment, synthetic
 from assistant.bench.corpus import shared_speech_dir
 from assistant.training.corpus import ANSWER_WORDS, Clip, all_clips, held_out, load
-from assistant.training.mlp import fit_temperature, softmax, train_mlp
+from assistant.training.mlp import fit_temperature, train_mlp
 
 SEED = 1
 #: Share of speakers held out for evaluation, and share of the rest kept for calibration.

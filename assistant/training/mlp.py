@@ -5,38 +5,15 @@ in seconds, and the same arrays are all a Raspberry Pi needs to run it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-
-@dataclass
-class Mlp:
-    """Weights of input -> ReLU hidden layer -> class logits, with the input standardisation."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    w1: np.ndarray
-    b1: np.ndarray
-    w2: np.ndarray
-    b2: np.ndarray
-
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        h = np.maximum(0.0, ((x - self.mean) / self.scale) @ self.w1 + self.b1)
-        return h @ self.w2 + self.b2
-
-
-def softmax(z: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    z = z / temperature
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+from assistant.speech.answer_model import Mlp, softmax
 
 
 def train_mlp(x: np.ndarray, y: np.ndarray, n_classes: int, *, hidden: int = 128, epochs: int = 60,
               batch: int = 128, lr: float = 2e-3, weight_decay: float = 1e-4, dropout: float = 0.3,
-              class_weight: np.ndarray | None = None, seed: int = 0) -> Mlp:
-    """Cross-entropy training with Adam, input dropout-free hidden dropout and L2 decay."""
+              seed: int = 0) -> Mlp:
+    """Cross-entropy training with Adam, dropout on the hidden layer and L2 weight decay."""
     rng = np.random.default_rng(seed)
     mean = x.mean(axis=0)
     scale = x.std(axis=0) + 1e-6
@@ -50,20 +27,19 @@ def train_mlp(x: np.ndarray, y: np.ndarray, n_classes: int, *, hidden: int = 128
     }
     m = {k: np.zeros_like(v) for k, v in params.items()}
     v = {k: np.zeros_like(p) for k, p in params.items()}
-    cw = np.ones(n_classes, np.float32) if class_weight is None else class_weight.astype(np.float32)
     onehot = np.eye(n_classes, dtype=np.float32)[y]
     step = 0
     for _ in range(epochs):
         order = rng.permutation(len(xs))
         for i in range(0, len(order), batch):
             idx = order[i:i + batch]
-            xb, tb, wb = xs[idx], onehot[idx], cw[y[idx]]
+            xb, tb = xs[idx], onehot[idx]
             pre = xb @ params["w1"] + params["b1"]
             h = np.maximum(0.0, pre)
             mask = (rng.random(h.shape) >= dropout).astype(np.float32) / (1.0 - dropout)
             hd = h * mask
             p = softmax(hd @ params["w2"] + params["b2"])
-            g = (p - tb) * wb[:, None] / wb.sum()
+            g = (p - tb) / len(idx)
             grads = {"w2": hd.T @ g, "b2": g.sum(axis=0)}
             gh = (g @ params["w2"].T) * mask * (pre > 0)
             grads["w1"] = xb.T @ gh
