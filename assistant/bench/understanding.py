@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import platform
 import statistics
-import sys
 import time
 from pathlib import Path
 
-
-from assistant.dialog.audit import VignetteEar, load_vignettes  # noqa: E402
-from assistant.dialog.conversation import Conversation  # noqa: E402
-from assistant.dialog.runner import SilentMouth, run_checkin  # noqa: E402
-from assistant.nlu.language import load_language  # noqa: E402
-from assistant.nlu.understand import Understander  # noqa: E402
+from assistant.dialog.audit import VignetteEar, load_vignettes
+from assistant.dialog.conversation import Conversation
+from assistant.dialog.runner import SilentMouth, run_checkin
+from assistant.nlu.language import load_language
+from assistant.nlu.understand import Understander
 
 REPO = Path(__file__).resolve().parents[2]
 

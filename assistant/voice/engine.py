@@ -32,10 +32,9 @@ def open_recognizer(settings: Settings, lang: Language, *, announce: bool = True
             return None
     notices: list[str] = []
     try:
-        if engine is None and not uses_vosk:
-            recognizer = make_recognizer("answers", None, notices)
-        else:
-            recognizer = make_recognizer(engine, model_dir if uses_vosk else None, notices)
+        # automatic choice without a Vosk model where the settings look: fused with pocketsphinx
+        choice = engine if engine is not None else ("auto" if uses_vosk else "answers")
+        recognizer = make_recognizer(choice, model_dir if uses_vosk else None, notices)
     except SpeechError as exc:
         print(f"backcheck: {exc}", file=sys.stderr)
         return None
