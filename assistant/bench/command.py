@@ -76,7 +76,8 @@ def engines_to_run(choice: str, settings: Any) -> tuple[list[EngineSpec], list[s
         model_dir = found
     specs: list[EngineSpec] = []
     if choice in ("auto", "answers"):
-        specs.append(EngineSpec("answers"))  # the default engine: answer recogniser + pocketsphinx
+        # the default engine (answer recogniser + pocketsphinx); its classifier trained on the recordings
+        specs.append(EngineSpec("answers", trained_on_recordings=True))
     if choice in ("auto", "sphinx"):
         specs.append(EngineSpec("sphinx"))
     if choice in ("auto", "vosk"):
