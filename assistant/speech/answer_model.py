@@ -46,6 +46,19 @@ def softmax(z: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def narrow(labels: Sequence[str], probs: np.ndarray, allowed: Sequence[str]) -> tuple[str, float]:
+    """The best allowed word and its probability; probability of words not allowed goes to none."""
+    idx = [labels.index(w) for w in allowed if w in labels]
+    if not idx:
+        return NONE, 1.0
+    p = probs[idx]
+    best = int(np.argmax(p))
+    none = 1.0 - float(p.sum())
+    if none >= float(p[best]):
+        return NONE, none
+    return labels[idx[best]], float(p[best])
+
+
 class AnswerModelError(Exception):
     """The classifier file is missing or damaged; the message names it and says how to restore it."""
 
@@ -105,16 +118,8 @@ class AnswerModel:
         return softmax(self.mlp.logits(features), self.temperature)
 
     def narrowed(self, probs: np.ndarray, allowed: Sequence[str]) -> tuple[str, float]:
-        """The best allowed word and its probability; probability of words not allowed goes to none."""
-        idx = [self.labels.index(w) for w in allowed if w in self.labels]
-        if not idx:
-            return NONE, 1.0
-        p = probs[idx]
-        best = int(np.argmax(p))
-        none = 1.0 - float(p.sum())
-        if none >= float(p[best]):
-            return NONE, none
-        return self.labels[idx[best]], float(p[best])
+        """The best allowed word and its probability (see :func:`narrow`)."""
+        return narrow(self.labels, probs, allowed)
 
     def words(self) -> tuple[str, ...]:
         """The words it can hear (every label but none)."""

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from assistant.speech.answer_audio import answer_window
-from assistant.speech.answer_model import MODEL_DIR, NONE, AnswerModel, pooled, softmax
+from assistant.speech.answer_model import MODEL_DIR, NONE, AnswerModel, narrow, pooled, softmax
 from assistant.training import augment, synthetic
 from assistant.bench.corpus import shared_speech_dir
 from assistant.training.corpus import ANSWER_WORDS, Clip, all_clips, held_out, load
@@ -72,8 +72,7 @@ def extract(clips: Sequence[Clip], embedder: Any, noises: list[np.ndarray], say:
 
 
 def _decide(probs: np.ndarray, labels: Sequence[str], allowed: Sequence[str]) -> list[str]:
-    model = AnswerModel(None, tuple(labels), 1.0, {})  # type: ignore[arg-type]
-    return [model.narrowed(p, allowed)[0] for p in probs]
+    return [narrow(labels, p, allowed)[0] for p in probs]
 
 
 def evaluate(probs: np.ndarray, clips: Sequence[Clip], labels: Sequence[str], test: np.ndarray,
