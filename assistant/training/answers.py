@@ -167,7 +167,7 @@ perceptron ({HIDDEN} units) over the mean and maximum of the 96-dimensional spee
 is checked at load (`assistant/speech/embedding.py`).
 
 Classes: {", ".join(ANSWER_WORDS)} and `none` (any other word, noise, silence). Each question
-narrows the classes to its own answers; the probability of the others counts as `none`.
+narrows the classes to its own answers and compares the best of them with `none`, the other words left out.
 
 ## Reproduce
 
