@@ -31,7 +31,7 @@ MAX_WORD_S = 1.6
 #: Pause (s) after speech that makes the tap ask the classifier whether the answer is complete.
 EARLY_PAUSE_S = 0.15
 _VAD_FRAME_S = 0.03
-DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.6, "over_phrase": 0.95}
+DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.5, "over_phrase": 0.95}
 
 
 def fuse(grammar: Recognition, heard: Classified | None, known: Sequence[str], th: dict[str, float]) -> Recognition:

@@ -34,7 +34,7 @@ VARIANTS = 3
 GENERATED_PER_KIND = 60
 HIDDEN, EPOCHS = 128, 40
 #: Default decision thresholds of the fused engine (see assistant/speech/fused_engine.py).
-THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.6, "over_phrase": 0.95}
+THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.5, "over_phrase": 0.95}
 QUESTIONS: dict[str, tuple[str, ...]] = {
     "yes/no": ("yes", "no"), "left/right": ("left", "right"),
     "digits": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
