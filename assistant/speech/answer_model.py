@@ -61,8 +61,8 @@ def narrow(labels: Sequence[str], probs: np.ndarray, allowed: Sequence[str]) -> 
     best = int(np.argmax(p))
     none = float(probs[labels.index(NONE)]) if NONE in labels else 0.0
     total = float(p.sum()) + none
-    if total <= 0.0 or none >= float(p[best]):
-        return NONE, none / total if total > 0.0 else 1.0
+    if none >= float(p[best]):  # also when everything is zero
+        return NONE, none / total if total else 1.0
     return labels[idx[best]], float(p[best]) / total
 
 

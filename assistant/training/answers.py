@@ -18,6 +18,7 @@ import numpy as np
 
 from assistant.speech.answer_audio import answer_window
 from assistant.speech.answer_model import MODEL_DIR, NONE, AnswerModel, narrow, pooled, softmax
+from assistant.speech.fused_engine import DEFAULT_THRESHOLDS
 from assistant.training import augment, synthetic
 from assistant.bench.corpus import shared_speech_dir
 from assistant.training.corpus import ANSWER_WORDS, Clip, all_clips, held_out, load
@@ -33,8 +34,8 @@ HELD_OUT_FSDD = "lucas"
 VARIANTS = 3
 GENERATED_PER_KIND = 60
 HIDDEN, EPOCHS = 128, 40
-#: Default decision thresholds of the fused engine (see assistant/speech/fused_engine.py).
-THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.5, "over_phrase": 0.95}
+#: The fused engine's decision thresholds, stored with the weights (one definition, in the engine).
+THRESHOLDS = DEFAULT_THRESHOLDS
 QUESTIONS: dict[str, tuple[str, ...]] = {
     "yes/no": ("yes", "no"), "left/right": ("left", "right"),
     "digits": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"),
