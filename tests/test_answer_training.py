@@ -28,6 +28,8 @@ def _rates(figures: dict) -> dict[str, float]:
     out = {f"accuracy {q}": 100 * c["right"] / c["of"] for q, c in figures["accuracy"].items()}
     for kind, per_q in figures["false_accepts"].items():
         out.update({f"false accepts {kind} {q}": 100 * c["accepted"] / c["of"] for q, c in per_q.items()})
+    out.update({f"named as non-answers: {kind}": 100 * c["named"] / c["of"]
+                for kind, c in figures["non_answers_named"].items()})
     return out
 
 
@@ -40,4 +42,5 @@ def test_retraining_reproduces_the_model_card(tmp_path: Path) -> None:
     # what it wrote loads and is what a check-in would use
     model = AnswerModel.load(tmp_path / "answers.npz")
     assert model.words()[:4] == ("yes", "no", "left", "right")
+    assert model.non_answers is not None and "go" in model.non_answers.words
     assert (tmp_path / "answers.md").read_text().startswith("# Answer recogniser: model card")

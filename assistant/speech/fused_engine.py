@@ -7,7 +7,9 @@ brings phrases ("six out of ten", "no, not at all") and answers the classifier h
 wins; a less sure one needs the grammar to hear the same word, or the grammar to hear nothing it
 can use; a single word the grammar heard that the classifier knows but does not hear is dropped
 (re-asked), which is what rejects "go" taken for "no"; a phrase comes from the grammar unless the
-audio is one word the classifier is very sure of (pocketsphinx's garbage words make phrases). The thresholds were chosen on held-out speakers
+audio is one word the classifier is very sure of (pocketsphinx's garbage words make phrases); and
+nothing the grammar heard counts when the classifier recognises one word it knows answers nothing
+("go" heard by pocketsphinx as "both"). The thresholds were chosen on held-out speakers
 (assistant/bench/answers.py), and are stored with the weights.
 
 Why an early end: a one-word answer the classifier is sure of needs no long silence wait. The
@@ -31,7 +33,7 @@ MAX_WORD_S = 1.6
 #: Pause (s) after speech that makes the tap ask the classifier whether the answer is complete.
 EARLY_PAUSE_S = 0.15
 _VAD_FRAME_S = 0.03
-DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.5, "over_phrase": 0.95}
+DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.5, "over_phrase": 0.95, "distractor": 0.6}
 
 
 def fuse(grammar: Recognition, heard: Classified | None, known: Sequence[str], th: dict[str, float]) -> Recognition:
@@ -39,9 +41,14 @@ def fuse(grammar: Recognition, heard: Classified | None, known: Sequence[str], t
 
     ``th``: "alone" (the classifier decides by itself), "agree" (enough when the grammar heard the
     same word), "unopposed" (enough when the grammar heard nothing it could use), "over_phrase"
-    (enough to overrule a phrase the grammar heard in what sounds like one word).
+    (enough to overrule a phrase the grammar heard in what sounds like one word), "distractor" (a
+    word known to answer nothing, heard this surely, overrules the grammar).
     """
     g_words = [] if grammar.rejected else grammar.transcript.split()
+    if (heard is not None and heard.label == NONE and heard.distractor and heard.span.seconds <= MAX_WORD_S
+            and heard.distractor_confidence >= th["distractor"]):
+        return replace(grammar, transcript="", rejected=True,
+                       raw=f"{grammar.raw} | answers:none, heard {heard.distractor}:{heard.distractor_confidence:.2f}")
     one_word = heard is not None and heard.label != NONE and heard.span.seconds <= MAX_WORD_S
     c = heard.confidence if one_word and heard is not None else 0.0
     if len(g_words) > 1 and c < th["over_phrase"]:

@@ -17,11 +17,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from assistant.speech.answer_audio import answer_window
-from assistant.speech.answer_model import MODEL_DIR, NONE, AnswerModel, narrow, pooled, softmax
+from assistant.speech.answer_model import MODEL_DIR, NONE, AnswerModel, NonAnswerModel, narrow, pooled, softmax
 from assistant.speech.fused_engine import DEFAULT_THRESHOLDS
 from assistant.training import augment, synthetic
 from assistant.bench.corpus import shared_speech_dir
-from assistant.training.corpus import ANSWER_WORDS, Clip, all_clips, held_out, load
+from assistant.training.corpus import (ANSWER_WORDS, DISTRACTOR_WORDS, NEAR_MISS, NOISE, OTHER_WORD, Clip, all_clips,
+                                       held_out, load, non_answer_class)
 from assistant.training.mlp import fit_temperature, train_mlp
 
 SEED = 1
@@ -49,7 +50,11 @@ def _features(embedder: Any, x: np.ndarray, seed: int) -> np.ndarray:
 
 
 def extract(clips: Sequence[Clip], embedder: Any, noises: list[np.ndarray], say: Any) -> dict[str, np.ndarray]:
-    """Clean and augmented features of every clip (row -> clip index) and generated "none" sounds."""
+    """Clean and augmented features of every clip (row -> clip index) and generated "none" sounds.
+
+    ``gen_labels`` are the generated sounds' answer classes, ``gen_kinds`` their non-answer model
+    classes (noise, near miss, or the answer word).
+    """
     clean, aug, owner = [], [], []
     t = time.perf_counter()
     for i, c in enumerate(clips):
@@ -63,13 +68,15 @@ def extract(clips: Sequence[Clip], embedder: Any, noises: list[np.ndarray], say:
     gen = [_features(embedder, augment.generated_none(kind, s * 17 + k), s)
            for k, kind in enumerate(augment.GENERATED_NONE_KINDS) for s in range(GENERATED_PER_KIND)]
     gen_labels = [NONE] * len(gen)
+    gen_kinds = [NOISE] * len(gen)
     for i, (_text, label, x) in enumerate(synthetic.synthetic_clips()):
         for j, v in enumerate([x, *augment.variants(x, noises, 1, seed=900_000 + i)]):
             gen.append(_features(embedder, v, i * 3 + j))
             gen_labels.append(label)
+            gen_kinds.append(NEAR_MISS if label == NONE else label)
     say(f"  features: {len(gen)} generated and synthetic sounds ({time.perf_counter() - t:.0f} s)")
     return {"clean": np.stack(clean), "aug": np.stack(aug), "owner": np.array(owner), "gen": np.stack(gen),
-            "gen_labels": np.array(gen_labels)}
+            "gen_labels": np.array(gen_labels), "gen_kinds": np.array(gen_kinds)}
 
 
 def _decide(probs: np.ndarray, labels: Sequence[str], allowed: Sequence[str]) -> list[str]:
@@ -95,6 +102,22 @@ def evaluate(probs: np.ndarray, clips: Sequence[Clip], labels: Sequence[str], te
     return out
 
 
+def named_distractors(model: NonAnswerModel, features: np.ndarray, clips: Sequence[Clip],
+                      test: np.ndarray) -> dict[str, dict[str, int]]:
+    """How often the non-answer model names a word that answers nothing, at the fused threshold.
+
+    "distractor words": held-out speakers' distractor words (named: good); "answer words": their
+    answer words (named: an answer the fused engine would drop).
+    """
+    heard = [model.heard(x)[1] >= THRESHOLDS["distractor"] for x in features]
+    words = np.array([c.word for c in clips])
+    out = {}
+    for kind, mask in (("distractor words", test & np.isin(words, DISTRACTOR_WORDS)),
+                       ("answer words", test & np.isin(words, ANSWER_WORDS))):
+        out[kind] = {"named": int(sum(h for h, m in zip(heard, mask) if m)), "of": int(mask.sum())}
+    return out
+
+
 def train(speech_dir: Path, out_dir: Path, say: Any = print) -> dict[str, Any]:
     """Train, evaluate and write ``answers.npz`` and ``answers.md`` into ``out_dir``."""
     from assistant.speech.embedding import SpeechEmbedder
@@ -113,11 +136,22 @@ def train(speech_dir: Path, out_dir: Path, say: Any = print) -> dict[str, Any]:
     f = extract(clips, SpeechEmbedder(), noises, say)
     y_gen = np.array([labels.index(label) for label in f["gen_labels"]])
 
-    def fit(rows: np.ndarray, seed: int) -> Any:
+    na_labels = list(ANSWER_WORDS) + list(DISTRACTOR_WORDS) + [OTHER_WORD, NEAR_MISS, NOISE]
+    y_na = np.array([na_labels.index(non_answer_class(c)) for c in clips])
+    y_na_gen = np.array([na_labels.index(k) for k in f["gen_kinds"]])
+
+    def fit(rows: np.ndarray, seed: int, target: np.ndarray = y, target_gen: np.ndarray = y_gen,
+            n_classes: int = len(labels)) -> Any:
         keep = rows[f["owner"]]
         x = np.concatenate([f["clean"][rows], f["aug"][keep], f["gen"]])
-        t = np.concatenate([y[rows], y[f["owner"]][keep], y_gen])
-        return train_mlp(x, t, len(labels), hidden=HIDDEN, epochs=EPOCHS, seed=seed)
+        t = np.concatenate([target[rows], target[f["owner"]][keep], target_gen])
+        return train_mlp(x, t, n_classes, hidden=HIDDEN, epochs=EPOCHS, seed=seed)
+
+    def fit_non_answers(rows: np.ndarray, temperature: float | None = None) -> NonAnswerModel:
+        na = fit(rows, SEED, y_na, y_na_gen, len(na_labels))
+        if temperature is None:
+            temperature = fit_temperature(na.logits(f["clean"][cal]), y_na[cal])
+        return NonAnswerModel(na, tuple(na_labels), temperature, (*DISTRACTOR_WORDS, OTHER_WORD))
 
     # 1. the evaluation model: never sees held-out speakers or held-out words
     eval_rows = ~test & ~val & ~unseen
@@ -125,8 +159,11 @@ def train(speech_dir: Path, out_dir: Path, say: Any = print) -> dict[str, Any]:
     cal = val & ~unseen
     temperature = fit_temperature(mlp.logits(f["clean"][cal]), y[cal])
     figures = evaluate(softmax(mlp.logits(f["clean"]), temperature), clips, labels, test & ~unseen, unseen)
+    eval_na = fit_non_answers(eval_rows)
+    figures["non_answers_named"] = named_distractors(eval_na, f["clean"], clips, test & ~unseen)
     # 2. the shipped model: every clip
     final = fit(np.ones(len(clips), bool), SEED)
+    final_na = fit_non_answers(np.ones(len(clips), bool), eval_na.temperature)
     speakers = {c.speaker for c in clips if c.source != "noise"}
     data = {
         "clips": len(clips), "speakers": len(speakers),
@@ -138,9 +175,9 @@ def train(speech_dir: Path, out_dir: Path, say: Any = print) -> dict[str, Any]:
     split = {"held_out_speakers": sorted({c.speaker for c, t in zip(clips, test) if t}),
              "held_out_words": list(HELD_OUT_WORDS)}
     # the evaluation model is kept too: benchmarks judge the whole engine on voices it never heard
-    AnswerModel(mlp, tuple(labels), temperature, dict(THRESHOLDS)).save(
+    AnswerModel(mlp, tuple(labels), temperature, dict(THRESHOLDS), eval_na).save(
         out_dir / HELDOUT_FILE, {"figures": figures, "data": data, "seed": SEED, "split": split})
-    model = AnswerModel(final, tuple(labels), temperature, dict(THRESHOLDS))
+    model = AnswerModel(final, tuple(labels), temperature, dict(THRESHOLDS), final_na)
     model.save(out_dir / "answers.npz", {"figures": figures, "data": data, "seed": SEED})
     (out_dir / "answers.md").write_text(model_card(figures, data, temperature))
     say(f"train answers: done in {time.perf_counter() - started:.0f} s; wrote {out_dir / 'answers.npz'} "
@@ -150,6 +187,10 @@ def train(speech_dir: Path, out_dir: Path, say: Any = print) -> dict[str, Any]:
 
 def _pct(cell: dict[str, int], key: str) -> str:
     return f"{100 * cell[key] / max(cell['of'], 1):.1f} % ({cell[key]}/{cell['of']})"
+
+
+def _named(figures: dict[str, Any], kind: str) -> str:
+    return _pct(figures["non_answers_named"][kind], "named")
 
 
 def model_card(figures: dict[str, Any], data: dict[str, Any], temperature: float) -> str:
@@ -209,12 +250,24 @@ False accepts (a sound that answers nothing taken as an answer):
 
 Fused with the grammar recogniser, and in gym noise: `backcheck bench` (README table).
 
+## Non-answer words
+
+A second perceptron of the same shape, on the same features, names words that answer nothing:
+{", ".join(DISTRACTOR_WORDS)} (hundreds of recordings each), any other recorded word, espeak-ng
+near-misses and noise each have a class of their own, besides the answer words. Where the answer
+classifier hears none of its words and this one hears a distractor or other word with probability of
+at least {THRESHOLDS['distractor']}, the fused engine drops whatever the grammar recogniser made of it (pocketsphinx
+takes "go" for "both"). Held-out speakers, same split: {_named(figures, "distractor words")} of distractor
+words named; {_named(figures, "answer words")} of answer words named (the fused engine only consults it when the
+answer classifier heard none of its words).
+
 ## Thresholds
 
 Fused engine (for a single word, up to 1.6 s of speech): the classifier decides alone at a
 calibrated probability of at least {THRESHOLDS['alone']}; from {THRESHOLDS['unopposed']} when the grammar recogniser heard
 nothing it could use; from {THRESHOLDS['agree']} when the grammar recogniser heard the same word; a phrase the
-grammar recogniser heard gives way to a word the classifier is at least {THRESHOLDS['over_phrase']} sure of. Chosen on
+grammar recogniser heard gives way to a word the classifier is at least {THRESHOLDS['over_phrase']} sure of; nothing the
+grammar recogniser heard counts when the non-answer model names a word at {THRESHOLDS['distractor']} or more. Chosen on
 the held-out speakers by simulating the rules over both engines' outputs.
 """
 

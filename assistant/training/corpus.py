@@ -19,6 +19,10 @@ from assistant.audio.sources import load_wav_16k
 ANSWER_WORDS: tuple[str, ...] = ("yes", "no", "left", "right", "stop", "zero", "one", "two", "three",
                                  "four", "five", "six", "seven", "eight", "nine")
 NONE = "none"
+#: Words that answer nothing and have hundreds of recordings each: the non-answer model names them.
+DISTRACTOR_WORDS: tuple[str, ...] = ("go", "up", "down", "on", "off")
+#: The non-answer model's classes besides the answer and distractor words.
+OTHER_WORD, NEAR_MISS, NOISE = "other word", "near miss", "noise"
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,13 @@ class Clip:
 def label_of(word: str) -> str:
     """The class a manifest word teaches: an answer word, or none (other words, noise)."""
     return word if word in ANSWER_WORDS else NONE
+
+
+def non_answer_class(clip: Clip) -> str:
+    """The class a clip teaches the non-answer model: its answer or distractor word, other word, noise."""
+    if clip.label != NONE or clip.word in DISTRACTOR_WORDS:
+        return clip.word
+    return NOISE if clip.source == "noise" else OTHER_WORD
 
 
 def read_manifest(root: Path) -> list[Clip]:
