@@ -3,7 +3,8 @@
 Reproducible: fixed seeds, a speaker split made from hashes of speaker ids, and the same
 augmentation every run. Two trainings: one without the held-out speakers and words, whose figures
 go in the model card (the honest ones: voices and distractor words it never heard), then the
-shipped model on everything, with the calibration and thresholds of the first.
+shipped model on everything, with the calibration and thresholds of the first. Each trains the
+answer classifier and the non-answer model beside it.
 """
 from __future__ import annotations
 
@@ -136,6 +137,7 @@ def train(speech_dir: Path, out_dir: Path, say: Any = print) -> dict[str, Any]:
     f = extract(clips, SpeechEmbedder(), noises, say)
     y_gen = np.array([labels.index(label) for label in f["gen_labels"]])
 
+    cal = val & ~unseen  # calibration: the softmax temperatures
     na_labels = list(ANSWER_WORDS) + list(DISTRACTOR_WORDS) + [OTHER_WORD, NEAR_MISS, NOISE]
     y_na = np.array([na_labels.index(non_answer_class(c)) for c in clips])
     y_na_gen = np.array([na_labels.index(k) for k in f["gen_kinds"]])
@@ -156,7 +158,6 @@ def train(speech_dir: Path, out_dir: Path, say: Any = print) -> dict[str, Any]:
     # 1. the evaluation model: never sees held-out speakers or held-out words
     eval_rows = ~test & ~val & ~unseen
     mlp = fit(eval_rows, SEED)
-    cal = val & ~unseen
     temperature = fit_temperature(mlp.logits(f["clean"][cal]), y[cal])
     figures = evaluate(softmax(mlp.logits(f["clean"]), temperature), clips, labels, test & ~unseen, unseen)
     eval_na = fit_non_answers(eval_rows)
@@ -221,8 +222,8 @@ narrows the classes to its own answers and compares the best of them with `none`
   `../shared/speech/` and `../shared/speech/train/` ({data['clips']} clips, {data['speakers']} speakers), plus the
   Speech Commands background-noise clips. None of them is in this repository.
 - Each clip also trains in {data['variants_per_clip']} variants (shifted up to 0.15 s, -20 to +12 dB gain with
-  clipping, background noise at 0-25 dB SNR: the Speech Commands noise clips and generated music,
-  clanks, fan hum and pink noise, never babble); "none" also learns generated coughs, breaths,
+  clipping, in two of them background noise at 0-25 dB SNR: the Speech Commands noise clips and
+  generated music, clanks, fan hum and pink noise, never babble); "none" also learns generated coughs, breaths,
   music, clanks, fan hum, pink noise, silence and hiss ({GENERATED_PER_KIND} each).
 - espeak-ng speech ({len(synthetic.VOICES)} voices, 2 rates; other voices than the tests' and the benchmark's):
   each answer word, and near-misses that must be "none" ({", ".join(synthetic.NEAR_MISSES)}), so that
