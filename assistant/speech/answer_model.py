@@ -75,7 +75,7 @@ class NonAnswerModel:
     decision but cannot tell the grammar recogniser "that was 'go', not 'both'". Pocketsphinx takes
     such words for its nearest grammar phrase; naming them lets the fused engine drop that phrase.
     Folding these classes into the answer classifier itself cost accuracy and rejection of words
-    never trained on (fused, held-out speakers: left/right 95.3 -> 92.9 %, never-seen words accepted
+    never trained on (simulated fusion, held-out speakers: left/right 95.3 -> 92.9 %, never-seen words accepted
     16.5 -> 21.4 %), so it is a model of its own.
     """
 

@@ -44,11 +44,11 @@ def fuse(grammar: Recognition, heard: Classified | None, known: Sequence[str], t
     (enough to overrule a phrase the grammar heard in what sounds like one word), "distractor" (a
     word known to answer nothing, heard this surely, overrules the grammar).
     """
-    g_words = [] if grammar.rejected else grammar.transcript.split()
-    if (heard is not None and heard.label == NONE and heard.distractor and heard.span.seconds <= MAX_WORD_S
+    if (heard is not None and heard.label == NONE and heard.span.seconds <= MAX_WORD_S
             and heard.distractor_confidence >= th["distractor"]):
         return replace(grammar, transcript="", rejected=True,
                        raw=f"{grammar.raw} | answers:none, heard {heard.distractor}:{heard.distractor_confidence:.2f}")
+    g_words = [] if grammar.rejected else grammar.transcript.split()
     one_word = heard is not None and heard.label != NONE and heard.span.seconds <= MAX_WORD_S
     c = heard.confidence if one_word and heard is not None else 0.0
     if len(g_words) > 1 and c < th["over_phrase"]:
