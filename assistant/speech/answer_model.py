@@ -75,8 +75,8 @@ class NonAnswerModel:
     decision but cannot tell the grammar recogniser "that was 'go', not 'both'". Pocketsphinx takes
     such words for its nearest grammar phrase; naming them lets the fused engine drop that phrase.
     Folding these classes into the answer classifier itself cost accuracy and rejection of words
-    never trained on (simulated fusion, held-out speakers: left/right 95.3 -> 92.9 %, never-seen words accepted
-    16.5 -> 21.4 %), so it is a model of its own.
+    never trained on (simulated fusion, held-out speakers: left/right 95.3 -> 92.9 %, never-seen
+    words accepted 16.5 -> 21.4 %), so it is a model of its own.
     """
 
     mlp: Mlp
@@ -142,9 +142,8 @@ class AnswerModel:
                     tuple(na["words"]))
         except (OSError, ValueError, KeyError) as exc:
             raise AnswerModelError(f"the answer recogniser's weights {path} are damaged ({exc}); {RESTORE_HINT}") from exc
-        if mlp.w2.shape[1] != len(meta["labels"]):
-            raise AnswerModelError(f"the answer recogniser's weights {path} do not match their labels; {RESTORE_HINT}")
-        if non_answers is not None and non_answers.mlp.w2.shape[1] != len(non_answers.labels):
+        shapes = [(mlp, meta["labels"])] + ([(non_answers.mlp, non_answers.labels)] if non_answers else [])
+        if any(m.w2.shape[1] != len(labels) for m, labels in shapes):
             raise AnswerModelError(f"the answer recogniser's weights {path} do not match their labels; {RESTORE_HINT}")
         return cls(mlp, tuple(meta["labels"]), float(meta["temperature"]), dict(meta["thresholds"]), non_answers)
 

@@ -110,12 +110,12 @@ def named_distractors(model: NonAnswerModel, features: np.ndarray, clips: Sequen
     "distractor words": held-out speakers' distractor words (named: good); "answer words": their
     answer words (named: an answer the fused engine would drop).
     """
-    heard = [model.heard(x)[1] >= THRESHOLDS["distractor"] for x in features]
+    heard = np.array([model.heard(x)[1] >= THRESHOLDS["distractor"] for x in features])
     words = np.array([c.word for c in clips])
     out = {}
     for kind, mask in (("distractor words", test & np.isin(words, DISTRACTOR_WORDS)),
                        ("answer words", test & np.isin(words, ANSWER_WORDS))):
-        out[kind] = {"named": int(sum(h for h, m in zip(heard, mask) if m)), "of": int(mask.sum())}
+        out[kind] = {"named": int((heard & mask).sum()), "of": int(mask.sum())}
     return out
 
 
