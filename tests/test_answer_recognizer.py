@@ -21,7 +21,7 @@ from tests.wavgen import write_wav
 from assistant.audio.sources import PcmSource, load_wav_16k
 from assistant.speech import recognizer as api
 from assistant.speech.answer_audio import Span
-from assistant.speech.answer_model import NONE, AnswerClassifier, AnswerModel, AnswerModelError, Classified
+from assistant.speech.answer_model import NONE, AnswerClassifier, AnswerModel, AnswerModelError, Classified, Mlp
 from assistant.speech.embedding import FRONT_END_FILES, FrontEndError, SpeechEmbedder, front_end_dir
 from assistant.speech.fused_engine import DEFAULT_THRESHOLDS, FusedRecognizer, fuse
 from assistant.speech.sphinx_engine import SphinxRecognizer
@@ -29,6 +29,7 @@ from assistant.nlu.language import Language
 from assistant.nlu.understand import Understander
 from assistant.bench.answers import HELDOUT, heldout_split
 from assistant.bench.corpus import shared_speech_dir
+from assistant.training.answers import ENSEMBLE
 from assistant.training.corpus import all_clips
 from assistant.voice.grammar import grammar_for_slot
 from assistant.voice.listen import understood_value
@@ -110,6 +111,19 @@ def test_a_word_named_as_answering_nothing_overrules_the_grammar(named: str, sur
     heard = Classified(NONE, 0.99, Span(0, 6400, 1000.0, 10.0), named, sure)
     out = fuse(grammar, heard, AnswerModel.load().words(), DEFAULT_THRESHOLDS)
     assert out.transcript == want and out.rejected == (want == "")
+
+
+def test_the_shipped_classifier_is_an_ensemble_whose_logits_are_its_members_mean(tmp_path: Path) -> None:
+    model = AnswerModel.load()
+    mlp = model.mlp
+    assert mlp.members == ENSEMBLE
+    x = np.random.default_rng(0).normal(size=(3, mlp.w1.shape[-2])).astype(np.float32)
+    singles = [Mlp(*(getattr(mlp, k)[i] for k in ("mean", "scale", "w1", "b1", "w2", "b2"))) for i in range(ENSEMBLE)]
+    per_member = np.stack([m.logits(x) for m in singles])
+    assert np.allclose(mlp.logits(x), per_member.mean(axis=0), atol=1e-4)
+    assert not np.allclose(per_member[0], per_member[1])  # the members differ (different seeds)
+    model.save(tmp_path / "copy.npz")
+    assert np.allclose(AnswerModel.load(tmp_path / "copy.npz").mlp.logits(x), mlp.logits(x))
 
 
 # -- bad audio -------------------------------------------------------------------------------------

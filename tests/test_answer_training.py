@@ -1,7 +1,8 @@
 """`backcheck train answers` reproduces the committed classifier's figures (model card).
 
-Slow (about four minutes on two cores): it extracts features of every shared recording and
-trains twice. Skipped where ../shared/speech is absent.
+Slow (about three and a half minutes on two cores): it extracts features of every shared recording
+and its variants, one process per core, and trains two ensembles and two non-answer models.
+Skipped where ../shared/speech is absent.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from assistant.speech.answer_model import MODEL_DIR, AnswerModel
-from assistant.training.answers import HELDOUT_FILE, train
+from assistant.training.answers import ENSEMBLE, HELDOUT_FILE, train
 from assistant.bench.corpus import shared_speech_dir
 
 SPEECH = shared_speech_dir()
@@ -42,5 +43,6 @@ def test_retraining_reproduces_the_model_card(tmp_path: Path) -> None:
     # what it wrote loads and is what a check-in would use
     model = AnswerModel.load(tmp_path / "answers.npz")
     assert model.words()[:4] == ("yes", "no", "left", "right")
+    assert model.mlp.members == ENSEMBLE
     assert model.non_answers is not None and "go" in model.non_answers.words
     assert (tmp_path / "answers.md").read_text().startswith("# Answer recogniser: model card")

@@ -26,7 +26,13 @@ RESTORE_HINT = ("restore it with `git checkout assistant/speech/models/answers.n
 
 @dataclass
 class Mlp:
-    """Weights of input -> ReLU hidden layer -> class logits, with the input standardisation."""
+    """Weights of input -> ReLU hidden layer -> class logits, with the input standardisation.
+
+    Each array may have a leading axis of ensemble members (see :meth:`stack`); the logits are
+    then the members' mean. Why an ensemble: one perceptron's yes/no accuracy on held-out speakers
+    ranged from 91 to 97 % with its random seed alone (simulated, seeds 1-4); a mean of five is
+    steadier.
+    """
 
     mean: np.ndarray
     scale: np.ndarray
@@ -35,9 +41,23 @@ class Mlp:
     w2: np.ndarray
     b2: np.ndarray
 
+    @classmethod
+    def stack(cls, members: Sequence["Mlp"]) -> "Mlp":
+        """One ensemble of perceptrons that share their input and classes."""
+        return cls(*(np.stack([getattr(m, k) for m in members]) for k in _MLP_KEYS))
+
+    @property
+    def members(self) -> int:
+        return 1 if self.w1.ndim == 2 else self.w1.shape[0]
+
     def logits(self, x: np.ndarray) -> np.ndarray:
-        h = np.maximum(0.0, ((x - self.mean) / self.scale) @ self.w1 + self.b1)
-        return h @ self.w2 + self.b2
+        if self.w1.ndim == 2:
+            h = np.maximum(0.0, ((x - self.mean) / self.scale) @ self.w1 + self.b1)
+            return h @ self.w2 + self.b2
+        total = 0.0
+        for mean, scale, w1, b1, w2, b2 in zip(self.mean, self.scale, self.w1, self.b1, self.w2, self.b2):
+            total = total + np.maximum(0.0, ((x - mean) / scale) @ w1 + b1) @ w2 + b2
+        return total / self.members
 
 
 def softmax(z: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -143,7 +163,7 @@ class AnswerModel:
         except (OSError, ValueError, KeyError) as exc:
             raise AnswerModelError(f"the answer recogniser's weights {path} are damaged ({exc}); {RESTORE_HINT}") from exc
         shapes = [(mlp, meta["labels"])] + ([(non_answers.mlp, non_answers.labels)] if non_answers else [])
-        if any(m.w2.shape[1] != len(labels) for m, labels in shapes):
+        if any(m.w2.shape[-1] != len(labels) or m.w1.ndim != m.mean.ndim + 1 for m, labels in shapes):
             raise AnswerModelError(f"the answer recogniser's weights {path} do not match their labels; {RESTORE_HINT}")
         return cls(mlp, tuple(meta["labels"]), float(meta["temperature"]), dict(meta["thresholds"]), non_answers)
 

