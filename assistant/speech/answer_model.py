@@ -42,7 +42,7 @@ class Mlp:
     b2: np.ndarray
 
     @classmethod
-    def stack(cls, members: Sequence["Mlp"]) -> "Mlp":
+    def stack(cls, members: Sequence[Mlp]) -> Mlp:
         """One ensemble of perceptrons that share their input and classes."""
         return cls(*(np.stack([getattr(m, k) for m in members]) for k in _MLP_KEYS))
 

@@ -73,7 +73,7 @@ def _clip_features(item: tuple[int, Clip]) -> tuple[np.ndarray, list[np.ndarray]
     return _features(embedder, x, i), [_features(embedder, v, i * 7 + j) for j, v in enumerate(variants)]
 
 
-def extract(clips: Sequence[Clip], embedder: Any, noises: list[np.ndarray], say: Any) -> dict[str, np.ndarray]:
+def extract(clips: Sequence[Clip], noises: list[np.ndarray], say: Any) -> dict[str, np.ndarray]:
     """Clean and augmented features of every clip (row -> clip index) and generated "none" sounds.
 
     ``gen_labels`` are the generated sounds' answer classes, ``gen_kinds`` their non-answer model
@@ -89,6 +89,9 @@ def extract(clips: Sequence[Clip], embedder: Any, noises: list[np.ndarray], say:
             owner.extend([i] * len(a))
             if i % 500 == 0:
                 say(f"  features: {i}/{len(clips)} clips ({time.perf_counter() - t:.0f} s)")
+    from assistant.speech.embedding import SpeechEmbedder
+
+    embedder = SpeechEmbedder()  # only after the workers are gone: no runtime is forked mid-use
     gen = [_features(embedder, augment.generated_none(kind, s * 17 + k), s)
            for k, kind in enumerate(augment.GENERATED_NONE_KINDS) for s in range(GENERATED_PER_KIND)]
     gen_labels = [NONE] * len(gen)
@@ -144,8 +147,6 @@ def named_distractors(model: NonAnswerModel, features: np.ndarray, clips: Sequen
 
 def train(speech_dir: Path, out_dir: Path, say: Any = print) -> dict[str, Any]:
     """Train, evaluate and write ``answers.npz`` and ``answers.md`` into ``out_dir``."""
-    from assistant.speech.embedding import SpeechEmbedder
-
     started = time.perf_counter()
     clips = all_clips(speech_dir)
     labels = list(ANSWER_WORDS) + [NONE]
@@ -157,7 +158,7 @@ def train(speech_dir: Path, out_dir: Path, say: Any = print) -> dict[str, Any]:
     noises = [load(c) for c, t in zip(clips, test) if c.source == "noise" and not t] + augment.training_noises()
     say(f"train answers: {len(clips)} clips, {len({c.speaker for c in clips})} speakers, "
         f"{int(test.sum())} clips of held-out speakers")
-    f = extract(clips, SpeechEmbedder(), noises, say)
+    f = extract(clips, noises, say)
     y_gen = np.array([labels.index(label) for label in f["gen_labels"]])
 
     cal = val & ~unseen  # calibration: the softmax temperatures

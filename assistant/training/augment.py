@@ -70,7 +70,7 @@ def speed_changed(x: np.ndarray, factor: float) -> np.ndarray:
     Resampled in the frequency domain, so that speeding up drops what would alias instead of
     folding it back as hiss.
     """
-    n = max(int(round(len(x) / factor)), 2)
+    n = max(round(len(x) / factor), 2)
     spectrum = np.fft.rfft(x.astype(np.float64))
     kept = np.zeros(n // 2 + 1, complex)
     k = min(len(spectrum), len(kept))
