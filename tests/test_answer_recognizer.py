@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -118,7 +119,7 @@ def test_the_shipped_classifier_is_an_ensemble_whose_logits_are_its_members_mean
     mlp = model.mlp
     assert mlp.members == ENSEMBLE
     x = np.random.default_rng(0).normal(size=(3, mlp.w1.shape[-2])).astype(np.float32)
-    singles = [Mlp(*(getattr(mlp, k)[i] for k in ("mean", "scale", "w1", "b1", "w2", "b2"))) for i in range(ENSEMBLE)]
+    singles = [Mlp(*(getattr(mlp, f.name)[i] for f in fields(Mlp))) for i in range(ENSEMBLE)]
     per_member = np.stack([m.logits(x) for m in singles])
     assert np.allclose(mlp.logits(x), per_member.mean(axis=0), atol=1e-4)
     assert not np.allclose(per_member[0], per_member[1])  # the members differ (different seeds)

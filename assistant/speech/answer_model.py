@@ -51,13 +51,14 @@ class Mlp:
         return 1 if self.w1.ndim == 2 else self.w1.shape[0]
 
     def logits(self, x: np.ndarray) -> np.ndarray:
-        if self.w1.ndim == 2:
-            h = np.maximum(0.0, ((x - self.mean) / self.scale) @ self.w1 + self.b1)
-            return h @ self.w2 + self.b2
-        total = 0.0
-        for mean, scale, w1, b1, w2, b2 in zip(self.mean, self.scale, self.w1, self.b1, self.w2, self.b2):
-            total = total + np.maximum(0.0, ((x - mean) / scale) @ w1 + b1) @ w2 + b2
-        return total / self.members
+        arrays = [getattr(self, k) for k in _MLP_KEYS]
+        per_member = [arrays] if self.w1.ndim == 2 else zip(*arrays)
+        return sum(_forward(x, *weights) for weights in per_member) / self.members
+
+
+def _forward(x: np.ndarray, mean: np.ndarray, scale: np.ndarray, w1: np.ndarray, b1: np.ndarray, w2: np.ndarray,
+             b2: np.ndarray) -> np.ndarray:
+    return np.maximum(0.0, ((x - mean) / scale) @ w1 + b1) @ w2 + b2
 
 
 def softmax(z: np.ndarray, temperature: float = 1.0) -> np.ndarray:

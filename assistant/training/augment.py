@@ -99,14 +99,14 @@ def reverberated(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def room_variants(x: np.ndarray, noises: list[np.ndarray], seed: int) -> list[np.ndarray]:
     """Three copies of ``x``: speed changed (0.85-1.15), reverberated, and both under noise."""
     rng = np.random.default_rng(seed)
-    out = []
-    for kind in ROOM_KINDS:
-        y = speed_changed(x, rng.uniform(0.85, 1.15)) if kind != "room" else x.astype(np.float64)
-        if kind != "speed":
-            y = reverberated(y, rng)
-        z = np.clip(y, -32768, 32767).astype(np.int16)
-        out.append(noisy(z, noises, rng) if kind == "both" and noises else z)
-    return out
+
+    def pcm(y: np.ndarray) -> np.ndarray:
+        return np.clip(y, -32768, 32767).astype(np.int16)
+
+    fast_or_slow = pcm(speed_changed(x, rng.uniform(0.85, 1.15)))
+    room = pcm(reverberated(x, rng))
+    both = pcm(reverberated(speed_changed(x, rng.uniform(0.85, 1.15)), rng))
+    return [fast_or_slow, room, noisy(both, noises, rng) if noises else both]
 
 
 def generated_none(kind: str, seed: int, seconds: float = 1.2) -> np.ndarray:
