@@ -232,3 +232,18 @@ def test_a_sure_single_word_ends_the_answer_early(heldout_fused: FusedRecognizer
     # the grammar endpointer alone waits ~0.3 s of silence; the classifier ends it after 0.15 s
     assert r.endpoint_s is not None and r.endpoint_s < 0.25, r
     assert r.audio_s < len(pcm) / 16000 - 2.5
+
+
+@needs_shared
+@pytest.mark.speech
+def test_the_benchmark_counts_never_seen_words_one_by_one(heldout_fused: FusedRecognizer, lang: Language) -> None:
+    """One word ("down", 271 of 315 clips) would otherwise hide how the other words fare."""
+    from assistant.bench import answers
+
+    probes = [i for i in answers.items(SPEECH, 2) if i.word == "never-seen words"]  # type: ignore[arg-type]
+    res = answers.run(lang, probes, {"fused": heldout_fused})
+    per_word = res["never_seen_by_word"]["fused"]
+    assert set(per_word) == {i.text for i in probes} and set(per_word) <= heldout_split()[1]
+    assert sum(c[1] for c in per_word.values()) == res["false_accepts"]["fused"]["never-seen words"][1] == len(probes)
+    assert sum(c[0] for c in per_word.values()) == res["false_accepts"]["fused"]["never-seen words"][0]
+    assert "Never-seen words taken as answers, word by word" in answers.markdown(res)

@@ -76,8 +76,8 @@ def items(root: Path, per_word: int | None, snrs: Sequence[float | None] = SNRS)
         kinds[kind] += 1
         if per_word is not None and kinds[kind] > 3 * per_word:
             continue
-        for slot in PROBE_SLOTS:
-            out.append(Item("reject", slot, path=str(clip.path), word=kind, source="wav"))
+        for slot in PROBE_SLOTS:  # text: the word said (render reads only the file)
+            out.append(Item("reject", slot, text=clip.word, path=str(clip.path), word=kind, source="wav"))
     for p in reject_items(None, 1 if per_word is not None and per_word < 5 else None, 4 if per_word is None else 1):
         out.append(p)
     return out
@@ -131,6 +131,7 @@ def run(lang: Language, its: Sequence[Item], recs: dict[str, Any],
     grammars = {s: grammar_for_slot(lang, s) for s in {i.slot for i in its}}
     acc: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     fa: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    unseen: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     cpu: dict[str, list[float]] = defaultdict(list)
     ends: dict[str, list[float]] = defaultdict(list)
     for n, item in enumerate(its):
@@ -147,14 +148,16 @@ def run(lang: Language, its: Sequence[Item], recs: dict[str, Any],
                 if r.endpoint_s is not None and item.snr is None and not item.word.isdigit():
                     ends[name].append(r.endpoint_s)
             else:
-                cell = fa[name][probe_kind(item)]
-                cell[0] += int(value is not None)
-                cell[1] += 1
+                for cell in [fa[name][probe_kind(item)]] + ([unseen[name][item.text]] if item.word == "never-seen words"
+                                                            else []):
+                    cell[0] += int(value is not None)
+                    cell[1] += 1
         if progress:
             progress(n + 1, len(its))
     return {
         "accuracy": {k: dict(v) for k, v in acc.items()},
         "false_accepts": {k: dict(v) for k, v in fa.items()},
+        "never_seen_by_word": {k: dict(v) for k, v in unseen.items()},
         "cpu_ms": {k: 1000 * float(np.median(v)) for k, v in cpu.items()},
         "cpu_ms_p95": {k: 1000 * float(np.percentile(v, 95)) for k, v in cpu.items()},
         "endpoint_ms": {k: 1000 * float(np.median(v)) for k, v in ends.items() if v},
@@ -182,6 +185,13 @@ def markdown(res: dict[str, Any]) -> str:
               "| engine | " + " | ".join(kinds) + " |", "|---|" + "---:|" * len(kinds)]
     for name in names:
         lines.append(f"| {name} | " + " | ".join(_pct(res["false_accepts"].get(name, {}).get(k)) for k in kinds) + " |")
+    words = sorted({w for v in res.get("never_seen_by_word", {}).values() for w in v})
+    if words:
+        lines += ["", "Never-seen words taken as answers, word by word (each asked at all three questions):", "",
+                  "| engine | " + " | ".join(words) + " |", "|---|" + "---:|" * len(words)]
+        for name in names:
+            per = res["never_seen_by_word"].get(name, {})
+            lines.append(f"| {name} | " + " | ".join(_pct(per.get(w)) for w in words) + " |")
     lines += ["", "| engine | CPU per answer, median (p95) | end of a one-word answer -> result, median |",
               "|---|---:|---:|"]
     for name in names:
