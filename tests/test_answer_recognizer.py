@@ -21,6 +21,7 @@ from tests.wavgen import write_wav
 
 from assistant.audio.sources import PcmSource, load_wav_16k
 from assistant.speech import recognizer as api
+from assistant.speech import rejection
 from assistant.speech.answer_audio import Span
 from assistant.speech.answer_model import NONE, AnswerClassifier, AnswerModel, AnswerModelError, Classified, Mlp
 from assistant.speech.embedding import FRONT_END_FILES, FrontEndError, SpeechEmbedder, front_end_dir
@@ -43,7 +44,8 @@ SIDE = ["left", "right", "both", "left side", "right side", "i don't know"]
 
 @pytest.fixture(scope="module")
 def heldout_fused() -> FusedRecognizer:
-    return FusedRecognizer(SphinxRecognizer(), AnswerClassifier(AnswerModel.load(HELDOUT)))
+    grammar = SphinxRecognizer(garbage_weight=rejection.FUSED_GARBAGE_WEIGHT)  # as make_recognizer builds it
+    return FusedRecognizer(grammar, AnswerClassifier(AnswerModel.load(HELDOUT)))
 
 
 def _heldout_clips(words: set[str], per_word: int) -> list[tuple[str, Path]]:
@@ -247,3 +249,15 @@ def test_the_benchmark_counts_never_seen_words_one_by_one(heldout_fused: FusedRe
     assert sum(c[1] for c in per_word.values()) == res["false_accepts"]["fused"]["never-seen words"][1] == len(probes)
     assert sum(c[0] for c in per_word.values()) == res["false_accepts"]["fused"]["never-seen words"][0]
     assert "Never-seen words taken as answers, word by word" in answers.markdown(res)
+
+
+@pytest.mark.speech
+@pytest.mark.parametrize(("text", "slot", "want"), [("marvin", "pain_score", None), ("tomorrow", "leg_weakness", None),
+                                                     ("two out of ten", "pain_score", 2), ("both of them", "side", "both")])
+def test_answers_only_the_grammar_heard_get_a_second_look(heldout_fused: FusedRecognizer, lang: Language, text: str,
+                                                          slot: str, want: object) -> None:
+    """"marvin" would be "moderate" (a 4 of 10) and "tomorrow" "wobbly" (a weak leg) without it."""
+    r = heldout_fused.recognize_pcm(sg.speak(text), grammar_for_slot(lang, slot))
+    assert understood_value(Understander(lang), slot, r) == want, r
+    if want is None:
+        assert "second look" in r.raw, r

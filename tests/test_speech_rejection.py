@@ -35,3 +35,16 @@ def test_garbage_avoids_sound_alikes_and_excluded_words() -> None:
 
 def test_garbage_list_has_no_duplicates() -> None:
     assert len(set(GARBAGE_WORDS)) == len(GARBAGE_WORDS)
+
+
+def test_the_wide_list_adds_a_thousand_words_to_the_short_one() -> None:
+    from assistant.speech.rejection import wide_garbage_words
+
+    wide = wide_garbage_words()
+    assert wide[: len(GARBAGE_WORDS)] == GARBAGE_WORDS
+    assert len(wide) == len(set(wide)) and len(set(wide) - set(GARBAGE_WORDS)) >= 950
+    assert all(w.isalpha() and w.islower() for w in wide)
+
+
+def test_garbage_comes_from_the_candidates_given() -> None:
+    assert select_garbage(["left"], prons, candidates=["cat", "let"]) == ["cat"]

@@ -115,3 +115,31 @@ def test_real_out_of_grammar_words_mostly_rejected(rec: SphinxRecognizer) -> Non
 
 MIN_REAL_ACCURACY = 0.55  # measured 0.73 on these 60 clips (bench: yes 82 %, no 62 %, left 38 %, right 85 %, stop 78 %)
 MAX_REAL_FALSE_ACCEPTS = 0.12  # measured 0.047 (7/150; bench: 5.3 % over three grammars)
+
+
+@pytest.fixture(scope="module")
+def fused_sphinx() -> SphinxRecognizer:
+    from assistant.speech import rejection
+
+    return SphinxRecognizer(garbage_weight=rejection.FUSED_GARBAGE_WEIGHT)
+
+
+@pytest.mark.parametrize(("text", "slot"), [("marvin", "pain_score"), ("tomorrow", "leg_weakness"),
+                                             ("turn up the volume", "leg_weakness")])
+def test_a_second_look_rejects_speech_forced_into_an_answer(fused_sphinx: SphinxRecognizer, lang, text: str,
+                                                             slot: str) -> None:
+    """The first decode takes these for "moderate", "wobbly" and "a little" (espeak-ng en-us)."""
+    from assistant.voice.grammar import grammar_for_slot
+
+    phrases = grammar_for_slot(lang, slot)
+    again = fused_sphinx.recheck(sg.speak(text), phrases)
+    assert again.rejected and again.transcript == "" and again.raw not in phrases, again
+
+
+@pytest.mark.parametrize(("text", "slot"), [("two out of ten", "pain_score"), ("both of them", "side"),
+                                             ("not really", "leg_weakness"), ("moderate", "pain_score")])
+def test_a_second_look_keeps_real_phrase_answers(fused_sphinx: SphinxRecognizer, lang, text: str, slot: str) -> None:
+    from assistant.voice.grammar import grammar_for_slot
+
+    again = fused_sphinx.recheck(sg.speak(text), grammar_for_slot(lang, slot))
+    assert not again.rejected and again.transcript == text, again

@@ -109,18 +109,22 @@ class ClassifierAlone:
 
 def engines(which: Sequence[str]) -> dict[str, Any]:
     """The engines to compare, the answer recogniser with the held-out weights."""
+    from assistant.speech import rejection
     from assistant.speech.answer_model import AnswerClassifier, AnswerModel
     from assistant.speech.fused_engine import FusedRecognizer
     from assistant.speech.sphinx_engine import SphinxRecognizer
 
     out: dict[str, Any] = {}
     classifier = AnswerClassifier(AnswerModel.load(HELDOUT)) if {"answers", "fused"} & set(which) else None
+    # the held-out words stay out of pocketsphinx's garbage lists too: never seen by either engine
+    unseen = heldout_split()[1]
     if "answers" in which:
         out["answers alone"] = ClassifierAlone(classifier)
     if "fused" in which:
-        out["answers+sphinx (default)"] = FusedRecognizer(SphinxRecognizer(), classifier)
+        grammar = SphinxRecognizer(garbage_exclude=unseen, garbage_weight=rejection.FUSED_GARBAGE_WEIGHT)
+        out["answers+sphinx (default)"] = FusedRecognizer(grammar, classifier)
     if "sphinx" in which:
-        out["sphinx alone"] = SphinxRecognizer()
+        out["sphinx alone"] = SphinxRecognizer(garbage_exclude=unseen)
     return out
 
 

@@ -10,7 +10,10 @@ can use; a single word the grammar heard that the classifier knows but does not 
 audio is one word the classifier is very sure of (pocketsphinx's garbage words make phrases); and
 nothing the grammar heard counts when the classifier recognises one word it knows answers nothing
 ("go" heard by pocketsphinx as "both"). The thresholds were chosen on held-out speakers
-(assistant/bench/answers.py), and are stored with the weights.
+(assistant/bench/answers.py), and are stored with the weights. An answer only the grammar heard
+gets a second look where the grammar recogniser offers one (pocketsphinx: a decode against a much
+wider garbage vocabulary, assistant/speech/rejection.py); if that hears something else, the
+answer is asked again ("marvin" is not "moderate").
 
 Why an early end: a one-word answer the classifier is sure of needs no long silence wait. The
 audio goes to the grammar engine through a tap that runs a voice-activity detector; after a short
@@ -171,9 +174,23 @@ class FusedRecognizer(PcmMixin):
         if not g.heard_speech and (heard is None or heard.label == NONE):
             return g  # nobody answered: the grammar engine's endpointer and the classifier agree
         out = fuse(replace(g, heard_speech=True), heard, self.known, self.thresholds)
+        t = time.perf_counter()
+        out = self._second_look(out, heard, tap.audio, phrases)
+        decide += time.perf_counter() - t
         if tap.ended_early is not None:
             # speech ended EARLY_PAUSE_S before the tap's check; the grammar decode followed at once
             endpoint: float | None = EARLY_PAUSE_S + (time.perf_counter() - tap.checked_at)
         else:
             endpoint = None if g.endpoint_s is None else g.endpoint_s + decide
         return replace(out, compute_s=g.compute_s + spent[0] + decide, endpoint_s=endpoint)
+
+    def _second_look(self, out: Recognition, heard: Classified | None, audio: bytearray,
+                     phrases: Sequence[str]) -> Recognition:
+        """An answer only the grammar heard is asked again if the grammar's wider look hears other words."""
+        recheck = getattr(self.grammar, "recheck", None)
+        if recheck is None or out.rejected or not out.transcript or (heard is not None and out.transcript == heard.label):
+            return out
+        again = recheck(np.frombuffer(bytes(audio), dtype=np.int16), phrases)
+        if not again.rejected:
+            return out
+        return replace(out, transcript="", rejected=True, raw=f"{out.raw} | second look: {again.raw or 'nothing'}")

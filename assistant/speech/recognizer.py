@@ -149,15 +149,20 @@ def find_vosk_model(model_dir: Path | None = None) -> Path | None:
 ENGINES = ("auto", "answers", "vosk", "sphinx")
 
 
-def make_grammar_recognizer(engine: str | None = None, model_dir: Path | None = None) -> Recognizer:
+def make_grammar_recognizer(engine: str | None = None, model_dir: Path | None = None,
+                            fused: bool = False) -> Recognizer:
     """A grammar recogniser: Vosk when a Vosk model is given or installed, else pocketsphinx.
 
     ``engine`` "vosk" or "sphinx" forces one; a missing model raises
-    :class:`ModelNotFoundError` saying how to get one.
+    :class:`ModelNotFoundError` saying how to get one. ``fused``: pocketsphinx for the fused
+    engine, which rejects more out-of-grammar speech (see assistant/speech/rejection.py).
     """
     if engine == "sphinx" or (engine is None and model_dir is None and find_vosk_model() is None):
+        from assistant.speech import rejection
         from assistant.speech.sphinx_engine import SphinxRecognizer
 
+        if fused:
+            return SphinxRecognizer(garbage_weight=rejection.FUSED_GARBAGE_WEIGHT)
         return SphinxRecognizer()
     path = find_vosk_model(model_dir)
     if path is None:
@@ -184,7 +189,7 @@ def make_recognizer(engine: str | None = None, model_dir: Path | None = None,
         raise SpeechError(f"unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine in ("vosk", "sphinx"):
         return make_grammar_recognizer(engine, model_dir)
-    grammar = make_grammar_recognizer("sphinx" if engine == "answers" else None, model_dir)
+    grammar = make_grammar_recognizer("sphinx" if engine == "answers" else None, model_dir, fused=True)
     from assistant.speech.answer_model import AnswerModelError
     from assistant.speech.embedding import FrontEndError
     from assistant.speech.fused_engine import FusedRecognizer
