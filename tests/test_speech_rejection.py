@@ -40,11 +40,19 @@ def test_garbage_list_has_no_duplicates() -> None:
 def test_the_wide_list_adds_a_thousand_words_to_the_short_one() -> None:
     from assistant.speech.rejection import wide_garbage_words
 
-    wide = wide_garbage_words()
-    assert wide[: len(GARBAGE_WORDS)] == GARBAGE_WORDS
+    wide, problem = wide_garbage_words()
+    assert problem == "" and wide[: len(GARBAGE_WORDS)] == GARBAGE_WORDS
     assert len(wide) == len(set(wide)) and len(set(wide) - set(GARBAGE_WORDS)) >= 950
     assert all(w.isalpha() and w.islower() for w in wide)
 
 
 def test_garbage_comes_from_the_candidates_given() -> None:
     assert select_garbage(["left"], prons, candidates=["cat", "let"]) == ["cat"]
+
+
+def test_a_missing_wide_list_falls_back_to_the_short_one_and_says_how_to_restore_it(tmp_path) -> None:
+    from assistant.speech.rejection import wide_garbage_words
+
+    words, problem = wide_garbage_words(tmp_path / "garbage_words_en.txt")
+    assert words == GARBAGE_WORDS
+    assert str(tmp_path / "garbage_words_en.txt") in problem and "git checkout" in problem

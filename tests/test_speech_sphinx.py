@@ -143,3 +143,16 @@ def test_a_second_look_keeps_real_phrase_answers(fused_sphinx: SphinxRecognizer,
 
     again = fused_sphinx.recheck(sg.speak(text), grammar_for_slot(lang, slot))
     assert not again.rejected and again.transcript == text, again
+
+
+def test_without_the_wide_list_the_second_look_still_runs_and_says_why(lang, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.speech import rejection
+    from assistant.voice.grammar import grammar_for_slot
+
+    missing = rejection.wide_garbage_words(tmp_path / "garbage_words_en.txt")
+    monkeypatch.setattr(rejection, "wide_garbage_words", lambda: missing)
+    rec = SphinxRecognizer(garbage_weight=rejection.FUSED_GARBAGE_WEIGHT)
+    again = rec.recheck(sg.speak("two out of ten"), grammar_for_slot(lang, "pain_score"))
+    assert again.transcript == "two out of ten"
+    assert any("garbage_words_en.txt" in w and "git checkout" in w for w in rec.warnings), rec.warnings

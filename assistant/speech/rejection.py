@@ -83,16 +83,21 @@ def phone_distance(a: str, b: str) -> int:
     return row[-1]
 
 
-@lru_cache(maxsize=1)
-def wide_garbage_words() -> tuple[str, ...]:
-    """The short list plus the 1,000 words of ``garbage_words_en.txt`` (comments skipped)."""
+@lru_cache(maxsize=4)
+def wide_garbage_words(path: Path = WIDE_GARBAGE_FILE) -> tuple[tuple[str, ...], str]:
+    """The short list plus the 1,000 words of ``path`` (comments skipped), and a problem or "".
+
+    A missing or unreadable file is not fatal: the second look then uses the short list (and
+    rejects less); the problem sentence names the file and how to restore it.
+    """
     try:
-        text = WIDE_GARBAGE_FILE.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise OSError(f"the garbage word list {WIDE_GARBAGE_FILE} cannot be read ({exc}); restore it with "
-                      "`git checkout assistant/speech/garbage_words_en.txt` or reinstall backcheck") from exc
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return GARBAGE_WORDS, (f"the garbage word list {path} cannot be read ({exc}); the second look at phrase "
+                               "answers uses the short list. Restore it with `git checkout "
+                               "assistant/speech/garbage_words_en.txt` or reinstall backcheck")
     extra = [w for line in text.splitlines() if not line.startswith("#") for w in line.split()]
-    return tuple(dict.fromkeys([*GARBAGE_WORDS, *extra]))
+    return tuple(dict.fromkeys([*GARBAGE_WORDS, *extra])), ""
 
 
 def within_one_phone(a: Sequence[str], b: Sequence[str]) -> bool:

@@ -115,10 +115,11 @@ class SphinxRecognizer(PcmMixin):
                               self.warnings, "the pocketsphinx dictionary", "check the intents/ phrases")
         garbage: list[str] = []
         if self._garbage or wide:
+            candidates, problem = rejection.wide_garbage_words() if wide else (rejection.GARBAGE_WORDS, "")
+            if problem and problem not in self.warnings:
+                self.warnings.append(problem)
             gwords = {w for p in kept for w in p.split()}
-            garbage = rejection.select_garbage(
-                gwords, self._prons, self._garbage_exclude,
-                candidates=rejection.wide_garbage_words() if wide else rejection.GARBAGE_WORDS)
+            garbage = rejection.select_garbage(gwords, self._prons, self._garbage_exclude, candidates=candidates)
         weight = rejection.FUSED_GARBAGE_WEIGHT if wide else self._garbage_weight
         if wide:  # one at a time: each wide search holds ~10 MB while decoding (15 questions: +146 MB)
             for old_key in [k for k in self._searches if k[-1:] == ("\0wide",)]:
@@ -236,7 +237,7 @@ class SphinxRecognizer(PcmMixin):
 
         Why: the fused engine asks this only of answers that the grammar alone heard (a phrase,
         "both", "ten"): words nobody answers with ("marvin", "happy") otherwise come out as the
-        nearest phrase ("moderate", "a bit"). Too slow for every answer (~70 ms instead of ~30 ms
+        nearest phrase ("moderate", "a bit"). Too slow for every answer (~60 ms instead of ~30 ms
         of decoding), cheap for these few. The figures: assistant/speech/rejection.py.
         """
         from assistant.audio.sources import PcmSource
