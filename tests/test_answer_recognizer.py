@@ -256,7 +256,7 @@ def test_the_benchmark_counts_never_seen_words_one_by_one(heldout_fused: FusedRe
                                                      ("two out of ten", "pain_score", 2), ("both of them", "side", "both")])
 def test_answers_only_the_grammar_heard_get_a_second_look(heldout_fused: FusedRecognizer, lang: Language, text: str,
                                                           slot: str, want: object) -> None:
-    """"marvin" would be "moderate" (a 4 of 10) and "tomorrow" "wobbly" (a weak leg) without it."""
+    """"marvin" would be "moderate" (a 5 of 10) and "tomorrow" "wobbly" (a weak leg) without it."""
     r = heldout_fused.recognize_pcm(sg.speak(text), grammar_for_slot(lang, slot))
     assert understood_value(Understander(lang), slot, r) == want, r
     if want is None:
