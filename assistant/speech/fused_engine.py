@@ -168,14 +168,15 @@ class FusedRecognizer(PcmMixin):
         g = self.grammar.recognize(tap, phrases, max_s=max_s, silence_timeout_s=silence_timeout_s)
         t = time.perf_counter()
         heard = tap.ended_early
+        samples = np.frombuffer(bytes(tap.audio), dtype=np.int16)
         if heard is None and allowed:
-            heard = self.classifier.classify(np.frombuffer(bytes(tap.audio), dtype=np.int16), allowed)
+            heard = self.classifier.classify(samples, allowed)
         decide = time.perf_counter() - t
         if not g.heard_speech and (heard is None or heard.label == NONE):
             return g  # nobody answered: the grammar engine's endpointer and the classifier agree
         out = fuse(replace(g, heard_speech=True), heard, self.known, self.thresholds)
         t = time.perf_counter()
-        out = self._second_look(out, heard, tap.audio, phrases)
+        out = self._second_look(out, heard, samples, phrases)
         decide += time.perf_counter() - t
         if tap.ended_early is not None:
             # speech ended EARLY_PAUSE_S before the tap's check; the grammar decode followed at once
@@ -184,13 +185,13 @@ class FusedRecognizer(PcmMixin):
             endpoint = None if g.endpoint_s is None else g.endpoint_s + decide
         return replace(out, compute_s=g.compute_s + spent[0] + decide, endpoint_s=endpoint)
 
-    def _second_look(self, out: Recognition, heard: Classified | None, audio: bytearray,
+    def _second_look(self, out: Recognition, heard: Classified | None, samples: np.ndarray,
                      phrases: Sequence[str]) -> Recognition:
         """An answer only the grammar heard is asked again if the grammar's wider look hears other words."""
         recheck = getattr(self.grammar, "recheck", None)
         if recheck is None or out.rejected or not out.transcript or (heard is not None and out.transcript == heard.label):
             return out
-        again = recheck(np.frombuffer(bytes(audio), dtype=np.int16), phrases)
+        again = recheck(samples, phrases)
         if not again.rejected:
             return out
         return replace(out, transcript="", rejected=True, raw=f"{out.raw} | second look: {again.raw or 'nothing'}")

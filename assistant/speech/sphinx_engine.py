@@ -240,8 +240,5 @@ class SphinxRecognizer(PcmMixin):
         nearest phrase ("moderate", "a bit"). Too slow for every answer (~60 ms instead of ~30 ms
         of decoding), cheap for these few. The figures: assistant/speech/rejection.py.
         """
-        from assistant.audio.sources import PcmSource
-
-        pcm = PcmSource(np.ascontiguousarray(samples, dtype=np.int16).reshape(-1))
-        return self.recognize(pcm, phrases, max_s=len(samples) / SAMPLE_RATE + 1.0,
-                              silence_timeout_s=len(samples) / SAMPLE_RATE + 1.0, wide=True)
+        limit = len(samples) / SAMPLE_RATE + 1.0
+        return self.recognize_pcm(samples, phrases, max_s=limit, silence_timeout_s=limit, wide=True)
