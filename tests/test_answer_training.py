@@ -31,6 +31,11 @@ def _rates(figures: dict) -> dict[str, float]:
         out.update({f"false accepts {kind} {q}": 100 * c["accepted"] / c["of"] for q, c in per_q.items()})
     out.update({f"named as non-answers: {kind}": 100 * c["named"] / c["of"]
                 for kind, c in figures["non_answers_named"].items()})
+    cv = figures.get("cross_validated", {"accuracy": {}, "false_accepts": {}})
+    out.update({f"speaker folds: accuracy {q}": 100 * c["right"] / c["of"] for q, c in cv["accuracy"].items()})
+    for kind, per_q in [*cv["false_accepts"].items(), *figures.get("unheard_one_at_a_time", {}).items()]:
+        out.update({f"folds/unheard: false accepts {kind} {q}": 100 * c["accepted"] / c["of"]
+                    for q, c in per_q.items()})
     return out
 
 
