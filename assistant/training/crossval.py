@@ -31,13 +31,8 @@ def out_of_fold(features: np.ndarray, clips: Sequence[Clip], trainable: np.ndarr
                 temperature: float) -> np.ndarray:
     """Each clip's class probabilities from the model trained on the other folds' speakers."""
     folds = np.array([speaker_fold(c) for c in clips])
-    probs = np.zeros((len(clips), 0), np.float32)
-    for k in range(FOLDS):
-        p = softmax(fit(trainable & (folds != k)).logits(features), temperature)
-        if probs.shape[1] == 0:
-            probs = np.zeros_like(p)
-        probs[folds == k] = p[folds == k]
-    return probs
+    per_fold = [softmax(fit(trainable & (folds != k)).logits(features), temperature) for k in range(FOLDS)]
+    return np.stack(per_fold)[folds, np.arange(len(clips))]
 
 
 def unheard_one_at_a_time(features: np.ndarray, clips: Sequence[Clip], trainable: np.ndarray, fit: Fit,
