@@ -43,3 +43,36 @@ def test_quiet_speech_is_reported_even_with_long_pauses() -> None:
 def test_silence_and_nothing() -> None:
     assert "silence" in (level_report(np.zeros(16000, np.int16)) or "")
     assert "no audio" in (level_report(np.zeros(0, np.int16)) or "")
+
+
+def _word_in_room(noise_kind: str, snr_db: float) -> np.ndarray:
+    """A spoken word padded as a live answer (room before and after it), in background noise."""
+    import shutil
+
+    import pytest
+
+    from assistant.bench.noise import make_noise, mix_at_snr
+    from assistant.speech.tts import synthesize
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (needed to make the spoken word)")
+    pad = np.zeros(8000, np.int16)
+    speech = np.concatenate([pad, synthesize("seven", voice="en-us", rate=150), pad])
+    return mix_at_snr(speech, make_noise(noise_kind, speech.size, seed=3), snr_db)
+
+
+def test_music_or_a_fan_drowning_the_voice_is_a_noisy_room() -> None:
+    from assistant.audio.levels import noisy_room
+
+    assert noisy_room(_word_in_room("music", 6.0))
+    assert noisy_room(_word_in_room("fan", 12.0))
+
+
+def test_a_voice_well_above_the_room_is_not_a_noisy_room() -> None:
+    from assistant.audio.levels import noisy_room, voice_above_room_db
+
+    assert not noisy_room(_word_in_room("pink", 30.0))
+    room = np.random.default_rng(0).normal(0, 20, 16000).astype(np.int16)  # a quiet room's hiss
+    x = _word_in_room("pink", 30.0)
+    assert voice_above_room_db(x) > voice_above_room_db(_word_in_room("pink", 10.0))
+    assert not noisy_room(np.concatenate([room, x]))

@@ -103,6 +103,24 @@ def test_unclear_answer_recorded_unknown_after_one_reask(lang: Language, nlu: Un
     assert conv.slots["bladder_bowel"] is None
 
 
+def test_an_answer_drowned_by_noise_says_so_once(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    noisy, sorry = lang.lines["not_understood_noisy"], lang.lines["not_understood"]
+    first = conv.hear(Heard("", 0.0, noisy=True))
+    assert first.startswith(noisy) and first.endswith(lang.screens["cauda_equina"].reask)
+    conv.hear(Heard("no", 0.9))
+    again = conv.hear(Heard("", 0.0, noisy=True))  # the next question, still loud: plain sorry, no lecture
+    assert again.startswith(sorry) and noisy not in again
+
+
+def test_a_quiet_room_gets_the_plain_sorry(lang: Language, nlu: Understander) -> None:
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    reply = conv.hear(Heard("", 0.0))
+    assert reply.startswith(lang.lines["not_understood"]) and lang.lines["not_understood_noisy"] not in reply
+
+
 def test_every_reask_is_worded_differently(lang: Language) -> None:
     for q in [*lang.questions.values(), *lang.screens.values()]:
         assert q.reask != q.prompt

@@ -182,3 +182,28 @@ def test_long_silence_is_asked_again_then_ends_politely(lang: Language, recogniz
     assert out.getvalue().count("(silence)") == 2
     assert not result.complete and result.questions == 2  # the question, its simpler re-ask, then the end
     assert result.verdict.level == "doctor"  # nothing was ruled out
+
+
+def test_an_answer_drowned_by_music_is_asked_again_with_advice(lang: Language, recognizer) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from assistant.audio.sources import PcmSource
+    from assistant.bench.noise import make_noise, mix_at_snr
+    from assistant.voice.io import VoiceEar
+
+    class Recording:
+        def __init__(self) -> None:
+            self.said: list[str] = []
+
+        def say(self, text: str) -> None:
+            self.said.append(text)
+
+    # a word that answers nothing, then the music plays on; the music 6 dB under the voice
+    speech = np.concatenate([_speech("purple"), np.zeros(16000 * 4, np.int16)])
+    room = mix_at_snr(speech, make_noise("music", speech.size, seed=1), 6.0)
+    out, mouth = io.StringIO(), Recording()
+    ear = VoiceEar(lang, recognizer, PcmSource(room), max_s=3.0, silence_timeout_s=3.0, out=out)
+    run_checkin(Conversation(lang), ear, mouth)
+    assert "(loud background)" in out.getvalue(), out.getvalue()
+    assert mouth.said[1].startswith(lang.lines["not_understood_noisy"])
+    assert sum(lang.lines["not_understood_noisy"] in s for s in mouth.said) == 1  # said once, not every time

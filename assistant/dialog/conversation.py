@@ -32,6 +32,8 @@ class Heard:
 
     text: str
     confidence: float | None = None
+    noisy: bool = False
+    """The ear heard the voice barely above steady background sound (music, a fan)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class Conversation:
         self._screened: set[str] = set()
         self._asides = 0
         self._stop_pending = False
+        self._noise_mentioned = False
 
     # -- what to listen for -------------------------------------------------------------------
     def expecting(self) -> Expectation:
@@ -178,11 +181,11 @@ class Conversation:
         if u.intent in (UNCLEAR, UNKNOWN) and self.current not in self._reasked and matters:
             # "not sure" is asked again (simpler) only where it matters; an unsure side is just noted
             self._reasked.add(self.current)
-            prefix = self.lang.lines["not_understood"] + " " if u.intent == UNCLEAR else ""
+            prefix = (self._noise_line(heard) or self.lang.lines["not_understood"]) + " " if u.intent == UNCLEAR else ""
             return self._ask(self.current, prefix=prefix, simpler=True)
         if u.intent == UNCLEAR:
             u = Understanding(UNKNOWN, {self.current: None, **u.slots}, 0.0, u.quote)
-            note = self.lang.lines["moving_on"] + "\n"
+            note = " ".join(filter(None, (self._noise_line(heard), self.lang.lines["moving_on"]))) + "\n"
         else:
             note = ""
         flag = self._low_confidence_flag(u, heard)
@@ -194,6 +197,16 @@ class Conversation:
         return note + self._record(u)
 
     # -- internals ----------------------------------------------------------------------------
+    def _noise_line(self, heard: Heard) -> str:
+        """Once per check-in, when the room drowned an answer: say so and what would help, else "".
+
+        Why once: someone who cannot turn the music off should not hear the same advice each time.
+        """
+        if heard.noisy and not self._noise_mentioned:
+            self._noise_mentioned = True
+            return self.lang.lines["not_understood_noisy"]
+        return ""
+
     def _low_confidence_flag(self, u: Understanding, heard: Heard) -> str | None:
         # the recogniser's calibrated confidence, not the match score: a screening question's
         # broad match must not make every confident spoken red flag need confirming

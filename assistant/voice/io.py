@@ -131,6 +131,15 @@ class VoiceEar:
         self.silences = 0
         self._check_level()
         shown = r.transcript if r.transcript else "(not understood)"
-        self.out.write(f"  you: {shown}   [{r.confidence:.2f}]\n")
+        noisy = not r.transcript and self._drowned()
+        self.out.write(f"  you: {shown}   [{r.confidence:.2f}]" + ("   (loud background)" if noisy else "") + "\n")
         self.out.flush()
-        return Heard(r.transcript, r.confidence)
+        return Heard(r.transcript, r.confidence, noisy=noisy)
+
+    def _drowned(self) -> bool:
+        """Was the answer's audio loud background with the voice barely above it?"""
+        import numpy as np
+
+        from assistant.audio.levels import noisy_room
+
+        return noisy_room(np.frombuffer(bytes(self._tap.buf), dtype=np.int16))
