@@ -137,6 +137,7 @@ def run(lang: Language, its: Sequence[Item], recs: dict[str, Any],
     fa: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     unseen: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     cpu: dict[str, list[float]] = defaultdict(list)
+    cpu_by: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     ends: dict[str, list[float]] = defaultdict(list)
     for n, item in enumerate(its):
         pcm = render(item)
@@ -144,6 +145,8 @@ def run(lang: Language, its: Sequence[Item], recs: dict[str, Any],
             r = rec.recognize_pcm(pcm, grammars[item.slot], max_s=30.0, silence_timeout_s=30.0)
             value = understood_value(nlu, item.slot, r)
             cpu[name].append(r.compute_s)
+            kind = "non-answers" if item.kind != "real" else "clean answers" if item.snr is None else "answers in noise"
+            cpu_by[name][kind].append(r.compute_s)
             if item.kind == "real":
                 _slot, group, want = EXPECTED[item.word]
                 cell = acc[name][f"{group} {item.condition}"]
@@ -164,6 +167,7 @@ def run(lang: Language, its: Sequence[Item], recs: dict[str, Any],
         "never_seen_by_word": {k: dict(v) for k, v in unseen.items()},
         "cpu_ms": {k: 1000 * float(np.median(v)) for k, v in cpu.items()},
         "cpu_ms_p95": {k: 1000 * float(np.percentile(v, 95)) for k, v in cpu.items()},
+        "cpu_ms_by_kind": {k: {kind: 1000 * float(np.median(t)) for kind, t in v.items()} for k, v in cpu_by.items()},
         "endpoint_ms": {k: 1000 * float(np.median(v)) for k, v in ends.items() if v},
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -202,5 +206,10 @@ def markdown(res: dict[str, Any]) -> str:
         ep = res["endpoint_ms"].get(name)
         lines.append(f"| {name} | {res['cpu_ms'][name]:.1f} ms ({res['cpu_ms_p95'][name]:.1f} ms) | "
                      + ("-" if ep is None else f"{ep:.0f} ms") + " |")
+    kinds = ("clean answers", "answers in noise", "non-answers")
+    lines += ["", "| engine | CPU per answer, median: " + " | ".join(kinds) + " |", "|---|" + "---:|" * len(kinds)]
+    for name in names:
+        by = res.get("cpu_ms_by_kind", {}).get(name, {})
+        lines.append(f"| {name} | " + " | ".join("-" if k not in by else f"{by[k]:.1f} ms" for k in kinds) + " |")
     lines += ["", f"Peak memory of the benchmark process with all engines loaded: {res['peak_mb']:.0f} MB."]
     return "\n".join(lines)

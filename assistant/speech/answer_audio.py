@@ -108,10 +108,25 @@ def answer_window(samples: np.ndarray, span: Span | None = None, seed: int = 0) 
             centre = (span.start + span.end) // 2
     else:
         centre = len(x) // 2
-    lo = centre - WINDOW // 2
+    return _excerpt(x, centre - WINDOW // 2, WINDOW, span.floor_rms, seed)
+
+
+def search_excerpt(samples: np.ndarray, span: Span, seed: int = 0) -> np.ndarray:
+    """The speech span with half a window of context each side, padded like :func:`answer_window`.
+
+    Every answer window whose centre lies in the span is a stretch of this excerpt, so one pass of
+    the front end gives them all (see ``AnswerClassifier``: where the word is when a clank or
+    music makes the loudest stretch something else).
+    """
+    x = np.asarray(samples, dtype=np.int16).reshape(-1)
+    return _excerpt(x, span.start - WINDOW // 2, span.end - span.start + WINDOW, span.floor_rms, seed)
+
+
+def _excerpt(x: np.ndarray, lo: int, length: int, floor_rms: float, seed: int) -> np.ndarray:
+    """``x[lo:lo + length]``, with floor-level noise where that reaches beyond the recording."""
     rng = np.random.default_rng(seed)
-    out = rng.normal(0.0, max(span.floor_rms, 2.0), WINDOW)
-    a, b = max(lo, 0), min(lo + WINDOW, len(x))
+    out = rng.normal(0.0, max(floor_rms, 2.0), length)
+    a, b = max(lo, 0), min(lo + length, len(x))
     if b > a:
         out[a - lo:b - lo] = x[a:b]
     return np.clip(out, -32768, 32767).astype(np.int16)

@@ -14,11 +14,13 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.speech.answer_audio import Span, answer_window, speech_span, word_span
+from assistant.speech.answer_audio import WINDOW, Span, answer_window, search_excerpt, speech_span, word_span
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_FILE = MODEL_DIR / "answers.npz"
 NONE = "none"
+#: The non-answer model's class for sounds that are no word at all (noise, silence, a clank).
+NOISE = "noise"
 _MLP_KEYS = ("mean", "scale", "w1", "b1", "w2", "b2")
 RESTORE_HINT = ("restore it with `git checkout assistant/speech/models/answers.npz` (or reinstall backcheck), "
                 "or retrain it with `backcheck train answers`")
@@ -106,6 +108,10 @@ class NonAnswerModel:
     words: tuple[str, ...]
     """The labels that are real words answering nothing (the others: noise, near-misses, answers)."""
 
+    def noise_probability(self, features: np.ndarray) -> np.ndarray:
+        """For each row of ``features``, how likely it is no word at all (noise, silence, a clank)."""
+        return softmax(self.mlp.logits(features), self.temperature)[..., self.labels.index(NOISE)]
+
     def heard(self, features: np.ndarray) -> tuple[str, float]:
         """The non-answer word most likely said and its probability, or ("", 0.0) if none leads."""
         p = softmax(self.mlp.logits(features), self.temperature)
@@ -120,6 +126,12 @@ class AnswerModelError(Exception):
 def pooled(embeddings: np.ndarray) -> np.ndarray:
     """One feature vector per answer: mean and max of its embeddings over time."""
     return np.concatenate([embeddings.mean(axis=0), embeddings.max(axis=0)]).astype(np.float32)
+
+
+def sliding_pooled(embeddings: np.ndarray, width: int) -> np.ndarray:
+    """:func:`pooled` features of every run of ``width`` consecutive embeddings, one row each."""
+    runs = np.lib.stride_tricks.sliding_window_view(embeddings, width, axis=0)  # (n, dim, width)
+    return np.concatenate([runs.mean(axis=-1), runs.max(axis=-1)], axis=1).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -200,18 +212,48 @@ class AnswerClassifier:
 
         self.model = model or AnswerModel.load()
         self.embedder = embedder or SpeechEmbedder()
+        self._width: int | None = None
 
     def features(self, samples: np.ndarray, span: Span | None = None) -> np.ndarray:
         """The pooled embedding of the answer window of ``samples``."""
         return pooled(self.embedder.embed(answer_window(samples, span)))  # type: ignore[attr-defined]
 
-    def classify(self, samples: np.ndarray, allowed: Sequence[str]) -> Classified:
-        """Which of the ``allowed`` words ``samples`` is, or none; audio with no speech is none."""
+    def most_wordlike(self, samples: np.ndarray, span: Span) -> np.ndarray | None:
+        """Features of the window in ``span`` that the non-answer model finds least like noise.
+
+        Why: the window is centred on the loudest stretch, and in a gym that can be a clank or a
+        beat of music beside the word. The non-answer model's "noise" class is then a learned voice
+        detector: choosing where it hears a word (any word, answer or not), and deciding only
+        there, finds the word without giving a word that answers nothing more chances to pass as
+        an answer. None when the model has no noise class.
+        """
+        na = self.model.non_answers
+        if na is None or NOISE not in na.labels:
+            return None
+        if self._width is None:  # embeddings per answer window (9: one per 80 ms of 1.5 s)
+            self._width = len(self.embedder.embed(np.zeros(WINDOW, np.int16)))  # type: ignore[attr-defined]
+        embeddings = self.embedder.embed(search_excerpt(samples, span))  # type: ignore[attr-defined]
+        if len(embeddings) < self._width:
+            return None
+        windows = sliding_pooled(embeddings, self._width)
+        return windows[int(np.argmin(na.noise_probability(windows)))]
+
+    def classify(self, samples: np.ndarray, allowed: Sequence[str], search: bool = True) -> Classified:
+        """Which of the ``allowed`` words ``samples`` is, or none; audio with no speech is none.
+
+        A window the classifier is sure of stands; otherwise, with ``search``, it looks again where
+        the word most likely is (:meth:`most_wordlike`; about twice the front end's work).
+        """
         span = speech_span(samples)
         if span.end <= span.start:
             return Classified(NONE, 1.0, span)
         features = self.features(samples, span)
         label, conf = self.model.narrowed(self.model.probabilities(features), allowed)
+        if search and (label == NONE or conf < self.model.thresholds.get("alone", 1.0)):
+            found = self.most_wordlike(samples, span)
+            if found is not None:
+                features = found
+                label, conf = self.model.narrowed(self.model.probabilities(features), allowed)
         other, other_conf = ("", 0.0)
         if label == NONE and self.model.non_answers is not None:
             other, other_conf = self.model.non_answers.heard(features)

@@ -159,7 +159,8 @@ class FusedRecognizer(PcmMixin):
 
         def certain(samples: np.ndarray) -> Classified | None:
             t = time.perf_counter()
-            heard = self.classifier.classify(samples, allowed)
+            # only asks whether the word is already sure: the search for it waits for the end
+            heard = self.classifier.classify(samples, allowed, search=False)
             spent[0] += time.perf_counter() - t
             ok = heard.label != NONE and heard.confidence >= self.alone and heard.span.seconds <= MAX_WORD_S
             return heard if ok else None

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.audio.sources import load_wav_16k
+from assistant.speech.answer_model import NOISE
 
 #: Words a person may answer with that the classifier learns; every other word is "none".
 ANSWER_WORDS: tuple[str, ...] = ("yes", "no", "left", "right", "stop", "zero", "one", "two", "three",
@@ -21,8 +22,8 @@ ANSWER_WORDS: tuple[str, ...] = ("yes", "no", "left", "right", "stop", "zero", "
 NONE = "none"
 #: Words that answer nothing and have hundreds of recordings each: the non-answer model names them.
 DISTRACTOR_WORDS: tuple[str, ...] = ("go", "up", "down", "on", "off")
-#: The non-answer model's classes besides the answer and distractor words.
-OTHER_WORD, NEAR_MISS, NOISE = "other word", "near miss", "noise"
+#: The non-answer model's classes besides the answer and distractor words (NOISE: no word at all).
+OTHER_WORD, NEAR_MISS = "other word", "near miss"
 
 
 @dataclass(frozen=True)
