@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from assistant.speech.answer_audio import WINDOW, Span, answer_window, search_excerpt, speech_span, word_span
+from assistant.speech.answer_audio import Span, answer_window, search_excerpt, speech_span, word_span
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_FILE = MODEL_DIR / "answers.npz"
@@ -212,30 +212,29 @@ class AnswerClassifier:
 
         self.model = model or AnswerModel.load()
         self.embedder = embedder or SpeechEmbedder()
-        self._width: int | None = None
 
     def features(self, samples: np.ndarray, span: Span | None = None) -> np.ndarray:
         """The pooled embedding of the answer window of ``samples``."""
-        return pooled(self.embedder.embed(answer_window(samples, span)))  # type: ignore[attr-defined]
+        return pooled(self._window_embeddings(samples, span))
 
-    def most_wordlike(self, samples: np.ndarray, span: Span) -> np.ndarray | None:
+    def _window_embeddings(self, samples: np.ndarray, span: Span | None) -> np.ndarray:
+        return self.embedder.embed(answer_window(samples, span))  # type: ignore[attr-defined]
+
+    def most_wordlike(self, samples: np.ndarray, span: Span, width: int) -> np.ndarray | None:
         """Features of the window in ``span`` that the non-answer model finds least like noise.
 
         Why: the window is centred on the loudest stretch, and in a gym that can be a clank or a
         beat of music beside the word. The non-answer model's "noise" class is then a learned voice
         detector: choosing where it hears a word (any word, answer or not), and deciding only
         there, finds the word without giving a word that answers nothing more chances to pass as
-        an answer. None when the model has no noise class.
+        an answer. ``width``: embeddings per answer window. None when the model has no noise class.
         """
         na = self.model.non_answers
         if na is None or NOISE not in na.labels:
             return None
-        if self._width is None:  # embeddings per answer window (9: one per 80 ms of 1.5 s)
-            self._width = len(self.embedder.embed(np.zeros(WINDOW, np.int16)))  # type: ignore[attr-defined]
+        # the excerpt is at least one window long, so it has at least ``width`` embeddings
         embeddings = self.embedder.embed(search_excerpt(samples, span))  # type: ignore[attr-defined]
-        if len(embeddings) < self._width:
-            return None
-        windows = sliding_pooled(embeddings, self._width)
+        windows = sliding_pooled(embeddings, width)
         return windows[int(np.argmin(na.noise_probability(windows)))]
 
     def classify(self, samples: np.ndarray, allowed: Sequence[str], search: bool = True) -> Classified:
@@ -247,10 +246,11 @@ class AnswerClassifier:
         span = speech_span(samples)
         if span.end <= span.start:
             return Classified(NONE, 1.0, span)
-        features = self.features(samples, span)
+        centred = self._window_embeddings(samples, span)
+        features = pooled(centred)
         label, conf = self.model.narrowed(self.model.probabilities(features), allowed)
         if search and (label == NONE or conf < self.model.thresholds.get("alone", 1.0)):
-            found = self.most_wordlike(samples, span)
+            found = self.most_wordlike(samples, span, width=len(centred))
             if found is not None:
                 features = found
                 label, conf = self.model.narrowed(self.model.probabilities(features), allowed)
