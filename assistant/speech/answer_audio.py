@@ -4,6 +4,10 @@ Why one fixed window: the classifier sees pooled embeddings of a 1.5 s window ce
 speech, so a one-second training clip and a live answer with a long silence before it look alike.
 Where the audio is shorter than the window, it is padded with noise at the recording's own floor
 level, not digital silence (a live microphone never delivers exact zeros).
+
+Why the search excerpt lies on the centred window's 80 ms grid (the front end's hop) and pads the
+same way: the centred window's embeddings are then exactly some of the excerpt's, and the front end
+(its cache, ``SpeechEmbedder``) does not compute them twice when it looks for the word.
 """
 from __future__ import annotations
 
@@ -11,10 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.speech.embedding import HOP_FRAMES
+
 SAMPLE_RATE = 16000
 WINDOW_S = 1.5
 WINDOW = int(WINDOW_S * SAMPLE_RATE)
 _FRAME = SAMPLE_RATE // 100  # 10 ms
+#: The front end's hop between embeddings (80 ms): window starts are multiples of it.
+GRID = HOP_FRAMES * _FRAME
 #: Below this peak level (int16 RMS of the loudest 10 ms) nothing was said: about -60 dBFS.
 MIN_PEAK_RMS = 30.0
 
@@ -91,9 +99,9 @@ def word_span(samples: np.ndarray) -> Span:
     return Span(int(start * _FRAME), int((end + 1) * _FRAME), peak_raw, floor)
 
 
-def answer_window(samples: np.ndarray, span: Span | None = None, seed: int = 0) -> np.ndarray:
-    """A WINDOW-sample int16 excerpt centred on the speech, padded with floor-level noise."""
-    x = np.asarray(samples, dtype=np.int16).reshape(-1)
+def window_start(samples: np.ndarray, span: Span | None = None) -> int:
+    """Where the answer window begins: half a window before the middle of the speech (may be negative)."""
+    x = np.asarray(samples).reshape(-1)
     span = span or speech_span(x)
     # centre on the loudness-weighted middle of the speech (long answers: their loudest part)
     if span.end > span.start:
@@ -108,7 +116,21 @@ def answer_window(samples: np.ndarray, span: Span | None = None, seed: int = 0) 
             centre = (span.start + span.end) // 2
     else:
         centre = len(x) // 2
-    return _excerpt(x, centre - WINDOW // 2, WINDOW, span.floor_rms, seed)
+    return centre - WINDOW // 2
+
+
+def answer_window(samples: np.ndarray, span: Span | None = None, seed: int = 0) -> np.ndarray:
+    """A WINDOW-sample int16 excerpt centred on the speech, padded with floor-level noise."""
+    x = np.asarray(samples, dtype=np.int16).reshape(-1)
+    span = span or speech_span(x)
+    start = window_start(x, span)
+    return _excerpt(x, start, WINDOW, span.floor_rms, seed, anchor=start)
+
+
+def search_start(samples: np.ndarray, span: Span) -> int:
+    """Where :func:`search_excerpt` begins: on the centred window's 80 ms grid, half a window before the speech."""
+    anchor = window_start(samples, span)
+    return anchor - int(np.ceil((anchor - (span.start - WINDOW // 2)) / GRID)) * GRID
 
 
 def search_excerpt(samples: np.ndarray, span: Span, seed: int = 0) -> np.ndarray:
@@ -116,17 +138,33 @@ def search_excerpt(samples: np.ndarray, span: Span, seed: int = 0) -> np.ndarray
 
     Every answer window whose centre lies in the span is a stretch of this excerpt, so one pass of
     the front end gives them all (see ``AnswerClassifier``: where the word is when a clank or
-    music makes the loudest stretch something else).
+    music makes the loudest stretch something else). It starts on the centred window's grid and
+    pads alike, so the centred window's embeddings are among its own (the front end's cache).
     """
     x = np.asarray(samples, dtype=np.int16).reshape(-1)
-    return _excerpt(x, span.start - WINDOW // 2, span.end - span.start + WINDOW, span.floor_rms, seed)
+    lo = search_start(x, span)
+    return _excerpt(x, lo, span.end + WINDOW // 2 - lo, span.floor_rms, seed, anchor=window_start(x, span))
 
 
-def _excerpt(x: np.ndarray, lo: int, length: int, floor_rms: float, seed: int) -> np.ndarray:
-    """``x[lo:lo + length]``, with floor-level noise where that reaches beyond the recording."""
-    rng = np.random.default_rng(seed)
-    out = rng.normal(0.0, max(floor_rms, 2.0), length)
+def _excerpt(x: np.ndarray, lo: int, length: int, floor_rms: float, seed: int, anchor: int) -> np.ndarray:
+    """``x[lo:lo + length]``, with floor-level noise where that reaches beyond the recording.
+
+    The noise at a position depends only on where it lies relative to ``anchor`` (the centred
+    window's start), so every excerpt around one answer window pads the same way; from the anchor
+    on it is the noise the classifier was trained with.
+    """
+    level = max(floor_rms, 2.0)
+    out = np.empty(length)
     a, b = max(lo, 0), min(lo + length, len(x))
     if b > a:
         out[a - lo:b - lo] = x[a:b]
+    outside = np.ones(length, bool)
+    outside[max(a - lo, 0):max(b - lo, 0)] = False
+    pos = np.arange(lo, lo + length)
+    after = outside & (pos >= anchor)
+    if after.any():
+        out[after] = np.random.default_rng(seed).normal(0.0, level, lo + length - anchor)[pos[after] - anchor]
+    before = outside & (pos < anchor)
+    if before.any():  # counted back from the anchor, in a stream of its own
+        out[before] = np.random.default_rng([seed, 1]).normal(0.0, level, anchor - lo)[anchor - 1 - pos[before]]
     return np.clip(out, -32768, 32767).astype(np.int16)

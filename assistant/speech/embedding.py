@@ -12,7 +12,9 @@ models in ~10 ms per answer on one x86 core.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,8 @@ SAMPLE_RATE = 16000
 #: Mel frames (10 ms each) one embedding looks at, and the hop between embeddings (80 ms).
 WINDOW_FRAMES, HOP_FRAMES = 76, 8
 EMBEDDING_DIM = 96
+#: Embeddings remembered (about 10 KB each with its key): a few answers' worth.
+CACHE_SIZE = 256
 
 #: The files, where they come from and their SHA-256 (openWakeWord v0.5.1 release assets).
 FRONT_END_FILES: dict[str, str] = {
@@ -83,9 +87,20 @@ def _session(path: Path):  # type: ignore[no-untyped-def]
 
 @dataclass
 class SpeechEmbedder:
-    """Runs the two front-end models; one instance per process (loading costs ~0.1 s)."""
+    """Runs the two front-end models; one instance per process (loading costs ~0.1 s).
+
+    Why a cache: one answer is embedded several times over (each early-end check as the audio
+    grows, the centred window, the search around it), and those windows overlap. The windows are
+    cut on one grid (``answer_audio``), so an embedding window seen before has exactly the same
+    mel frames; it is looked up by them, never recomputed. ``cache_size`` 0 turns it off.
+    """
 
     folder: Path | None = None
+    cache_size: int = CACHE_SIZE
+    computed: int = field(default=0, init=False)
+    """Embeddings the model actually ran (not found in the cache), for benchmarks and tests."""
+    _cache: OrderedDict[bytes, np.ndarray] = field(default_factory=OrderedDict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         folder = self.folder or front_end_dir()
@@ -107,4 +122,28 @@ class SpeechEmbedder:
             mel = np.pad(mel, ((0, WINDOW_FRAMES - mel.shape[0]), (0, 0)), mode="edge")
         starts = range(0, mel.shape[0] - WINDOW_FRAMES + 1, HOP_FRAMES)
         windows = np.stack([mel[s:s + WINDOW_FRAMES] for s in starts])[..., np.newaxis].astype(np.float32)
+        if self.cache_size <= 0:
+            return self._run(windows)
+        keys = [w.tobytes() for w in windows]
+        out = np.empty((len(windows), EMBEDDING_DIM), np.float32)
+        with self._lock:
+            missing = [i for i, k in enumerate(keys) if k not in self._cache]
+            if missing:
+                out[missing] = self._run(windows[missing])
+                for i in missing:
+                    self._cache[keys[i]] = out[i].copy()
+            for i, k in enumerate(keys):
+                out[i] = self._cache[k]
+                self._cache.move_to_end(k)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return out
+
+    def forget(self) -> None:
+        """Empty the cache (benchmarks: each answer's cost measured as if it came first)."""
+        with self._lock:
+            self._cache.clear()
+
+    def _run(self, windows: np.ndarray) -> np.ndarray:
+        self.computed += len(windows)
         return self._emb.run(None, {self._emb_in: windows})[0].reshape(len(windows), EMBEDDING_DIM)

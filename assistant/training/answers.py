@@ -60,7 +60,7 @@ _worker: dict[str, Any] = {}
 def _start_worker(noises: list[np.ndarray]) -> None:
     from assistant.speech.embedding import SpeechEmbedder
 
-    _worker.update(embedder=SpeechEmbedder(), noises=noises)
+    _worker.update(embedder=SpeechEmbedder(cache_size=0), noises=noises)
 
 
 def _clip_features(item: tuple[int, Clip]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -91,7 +91,7 @@ def extract(clips: Sequence[Clip], noises: list[np.ndarray], say: Any) -> dict[s
                 say(f"  features: {i}/{len(clips)} clips ({time.perf_counter() - t:.0f} s)")
     from assistant.speech.embedding import SpeechEmbedder
 
-    embedder = SpeechEmbedder()  # only after the workers are gone: no runtime is forked mid-use
+    embedder = SpeechEmbedder(cache_size=0)  # only after the workers are gone: no runtime is forked mid-use
     gen = [_features(embedder, augment.generated_none(kind, s * 17 + k), s)
            for k, kind in enumerate(augment.GENERATED_NONE_KINDS) for s in range(GENERATED_PER_KIND)]
     gen_labels = [NONE] * len(gen)
