@@ -268,6 +268,18 @@ def test_a_sure_single_word_ends_the_answer_early(heldout_fused: FusedRecognizer
 
 @needs_shared
 @pytest.mark.speech
+def test_a_word_sure_enough_to_overrule_any_phrase_skips_the_grammar_decode(heldout_fused: FusedRecognizer) -> None:
+    (_, path), = _heldout_clips({"no"}, 1)
+    pcm = np.concatenate([_padded(path), sg.silence(3.0)])
+    r = heldout_fused.recognize(PcmSource(pcm), YESNO)
+    assert r.transcript == "no" and r.confidence >= DEFAULT_THRESHOLDS["over_phrase"], r
+    assert api.NOT_DECODED in r.raw, r
+    alone = heldout_fused.grammar.recognize(PcmSource(pcm), YESNO)  # no tap: pocketsphinx decodes as always
+    assert api.NOT_DECODED not in alone.raw and alone.raw, alone
+
+
+@needs_shared
+@pytest.mark.speech
 def test_the_benchmark_counts_never_seen_words_one_by_one(heldout_fused: FusedRecognizer, lang: Language) -> None:
     """One word ("down", 271 of 315 clips) would otherwise hide how the other words fare."""
     from assistant.bench import answers
@@ -293,3 +305,5 @@ def test_answers_only_the_grammar_heard_get_a_second_look(heldout_fused: FusedRe
     assert understood_value(Understander(lang), slot, r) == want, r
     if want is None:
         assert "second look" in r.raw, r
+    else:  # a phrase is never decided before the grammar has decoded it
+        assert api.NOT_DECODED not in r.raw, r

@@ -18,7 +18,9 @@ answer is asked again ("marvin" is not "moderate").
 Why an early end: a one-word answer the classifier is sure of needs no long silence wait. The
 audio goes to the grammar engine through a tap that runs a voice-activity detector; after a short
 pause it asks the classifier, and if the word is certain it ends the grammar engine's stream at
-once (~0.15 s of silence instead of the grammar endpointer's ~0.3 s or more).
+once (~0.15 s of silence instead of the grammar endpointer's ~0.3 s or more). A word sure enough
+to overrule any phrase ("over_phrase") needs nothing from the grammar at all, so pocketsphinx then
+skips its decode (``recognizer.answer_decided``): the same answer, sooner, for less CPU.
 """
 from __future__ import annotations
 
@@ -81,10 +83,12 @@ def allowed_words(known: Sequence[str], phrases: Sequence[str]) -> list[str]:
 class _EarlyEndTap:
     """Passes audio to the grammar engine, keeps it, and ends the stream once a word is certain."""
 
-    def __init__(self, source: AudioSourceLike, check: Any):
+    def __init__(self, source: AudioSourceLike, check: Any, decided_at: float = 1.0):
+        """``decided_at``: a word heard this surely makes the grammar's own words irrelevant."""
         from pocketsphinx import Vad
 
         self.source = source
+        self.decided_at = decided_at
         self.sample_rate = getattr(source, "sample_rate", SAMPLE_RATE)
         self.check = check
         self.vad = Vad(2, SAMPLE_RATE, _VAD_FRAME_S)
@@ -96,6 +100,11 @@ class _EarlyEndTap:
         self.silent_frames = 0
         self.ended_early: Classified | None = None
         self.checked_at = 0.0
+
+    @property
+    def answer_decided(self) -> bool:
+        """The grammar engine may skip its decode (``recognizer.answer_decided``)."""
+        return self.ended_early is not None and self.ended_early.confidence >= self.decided_at
 
     def read(self, frames: int, timeout: float | None = None) -> bytes | None:
         if self.ended_early is not None:
@@ -165,7 +174,8 @@ class FusedRecognizer(PcmMixin):
             ok = heard.label != NONE and heard.confidence >= self.alone and heard.span.seconds <= MAX_WORD_S
             return heard if ok else None
 
-        tap = _EarlyEndTap(source, certain if allowed else lambda _s: None)
+        # sure enough to overrule any phrase the grammar might hear: its decode would change nothing
+        tap = _EarlyEndTap(source, certain if allowed else lambda _s: None, self.thresholds["over_phrase"])
         g = self.grammar.recognize(tap, phrases, max_s=max_s, silence_timeout_s=silence_timeout_s)
         t = time.perf_counter()
         heard = tap.ended_early

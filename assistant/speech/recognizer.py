@@ -16,6 +16,8 @@ from typing import Protocol, Sequence, runtime_checkable
 import numpy as np
 
 SAMPLE_RATE = 16000
+#: A grammar engine's raw hypothesis when it skipped its decode (see :func:`answer_decided`).
+NOT_DECODED = "(not decoded: the answer was already sure)"
 
 #: Where ``backcheck models download`` installs models inside a checkout.
 REPO_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
@@ -69,6 +71,16 @@ class AudioSourceLike(Protocol):
     """The part of ``assistant.audio.sources.AudioSource`` the recognisers use."""
 
     def read(self, frames: int, timeout: float | None = None) -> bytes | None: ...
+
+
+def answer_decided(source: AudioSourceLike) -> bool:
+    """Whether whoever feeds ``source`` has already decided the answer from the same audio.
+
+    The fused engine's tap sets ``answer_decided`` when the classifier is so sure of one word that
+    nothing the grammar engine could hear would change the answer; a grammar engine that decodes at
+    the end of the stream (pocketsphinx) then skips that decode: on a Pi it is most of the wait.
+    """
+    return bool(getattr(source, "answer_decided", False))
 
 
 @runtime_checkable

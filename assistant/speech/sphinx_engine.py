@@ -18,11 +18,13 @@ import numpy as np
 from assistant.speech import rejection
 from assistant.speech.grammar import build_jsgf, check_phrases, load_cmudict, normalize_phrases, usable_phrases
 from assistant.speech.recognizer import (
+    NOT_DECODED,
     SAMPLE_RATE,
     AudioSourceLike,
     EngineUnavailableError,
     PcmMixin,
     Recognition,
+    answer_decided,
     check_rate,
 )
 
@@ -195,6 +197,8 @@ class SphinxRecognizer(PcmMixin):
         audio_s = consumed / SAMPLE_RATE
         if not started:
             return Recognition("", 0.0, [], True, audio_s, compute, None, heard_speech=False)
+        if answer_decided(source):
+            return Recognition("", 0.0, [], True, audio_s, compute, None, raw=NOT_DECODED)
         # Decode the whole speech segment at once: batch cepstral mean normalisation
         # is far more accurate on short answers than the live estimate, and a
         # one-second answer decodes in ~10 ms, so the latency cost is negligible.
