@@ -76,7 +76,7 @@ def test_the_cache_runs_each_embedding_once_and_changes_nothing(embedder: Speech
     assert np.array_equal(again, centred)
 
 
-def test_the_cache_keeps_only_its_size(embedder: SpeechEmbedder) -> None:
+def test_the_cache_keeps_only_its_size() -> None:
     small = SpeechEmbedder(cache_size=4)
     first = small.embed(answer_window(_word(0.5, 0.5, seed=2)))
     small.embed(answer_window(_word(0.5, 0.5, seed=3)))

@@ -21,7 +21,7 @@ SAMPLE_RATE = 16000
 WINDOW_S = 1.5
 WINDOW = int(WINDOW_S * SAMPLE_RATE)
 _FRAME = SAMPLE_RATE // 100  # 10 ms
-#: The front end's hop between embeddings (80 ms): window starts are multiples of it.
+#: The front end's hop between embeddings (80 ms): the search excerpt starts whole hops before the centred window.
 GRID = HOP_FRAMES * _FRAME
 #: Below this peak level (int16 RMS of the loudest 10 ms) nothing was said: about -60 dBFS.
 MIN_PEAK_RMS = 30.0

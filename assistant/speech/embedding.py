@@ -89,10 +89,10 @@ def _session(path: Path):  # type: ignore[no-untyped-def]
 class SpeechEmbedder:
     """Runs the two front-end models; one instance per process (loading costs ~0.1 s).
 
-    Why a cache: one answer is embedded several times over (each early-end check as the audio
-    grows, the centred window, the search around it), and those windows overlap. The windows are
-    cut on one grid (``answer_audio``), so an embedding window seen before has exactly the same
-    mel frames; it is looked up by them, never recomputed. ``cache_size`` 0 turns it off.
+    Why a cache: an unsure answer is embedded twice, its centred window and then the search
+    around it, and the second holds the first. The search excerpt is cut on the centred window's
+    grid and padded alike (``answer_audio``), so those embedding windows have exactly the same mel
+    frames; they are looked up by them, not run again. ``cache_size`` 0 turns it off (training).
     """
 
     folder: Path | None = None
