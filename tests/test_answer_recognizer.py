@@ -116,6 +116,21 @@ def test_a_word_named_as_answering_nothing_overrules_the_grammar(named: str, sur
     assert out.transcript == want and out.rejected == (want == "")
 
 
+@pytest.mark.parametrize(("word", "grammar_raw", "sure", "want"),
+                         [("no", "tell", 0.7, ""), ("no", "", 0.7, "no"), ("no", "tell", 0.9, "no"),
+                          ("no", "[unk] no", 0.7, "no"), ("yes", "tell", 0.7, "yes"), ("left", "what", 0.7, "left")],
+                         ids=["no-other-word", "no-nothing-heard", "no-sure", "no-heard-unsurely-too", "yes-other-word",
+                              "left-other-word"])
+def test_a_no_the_grammar_heard_as_another_word_needs_a_sure_classifier(word: str, grammar_raw: str, sure: float,
+                                                                        want: str) -> None:
+    """"down" mostly passes for "no" when pocketsphinx hears it as a garbage word: a wrong "no" can
+    hide a red flag, so there "no" must be sure; other words, and "no" over silence, are as before."""
+    grammar = api.Recognition("", 0.0, rejected=True, raw=grammar_raw)
+    heard = Classified(word, sure, Span(0, 6400, 1000.0, 10.0))
+    out = fuse(grammar, heard, AnswerModel.load().words(), DEFAULT_THRESHOLDS)
+    assert out.transcript == want and out.rejected == (want == "")
+
+
 def test_the_shipped_classifier_is_an_ensemble_whose_logits_are_its_members_mean(tmp_path: Path) -> None:
     model = AnswerModel.load()
     mlp = model.mlp

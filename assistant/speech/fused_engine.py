@@ -5,7 +5,8 @@ only single words; the grammar recogniser (pocketsphinx, or Vosk where a model i
 brings phrases ("six out of ten", "no, not at all") and answers the classifier has no class for
 ("both", "better"). Decided by calibrated confidence: a single word the classifier is sure of
 wins; a less sure one needs the grammar to hear the same word, or the grammar to hear nothing it
-can use; a single word the grammar heard that the classifier knows but does not hear is dropped
+can use (for "no", which could hide a red flag, not even some other word: CAUTIOUS_WORDS); a
+single word the grammar heard that the classifier knows but does not hear is dropped
 (re-asked), which is what rejects "go" taken for "no"; a phrase comes from the grammar unless the
 audio is one word the classifier is very sure of (pocketsphinx's garbage words make phrases); and
 nothing the grammar heard counts when the classifier recognises one word it knows answers nothing
@@ -31,7 +32,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from assistant.speech.answer_model import NONE, AnswerClassifier, Classified
-from assistant.speech.recognizer import SAMPLE_RATE, AudioSourceLike, PcmMixin, Recognition, check_rate
+from assistant.speech.recognizer import NOT_DECODED, SAMPLE_RATE, AudioSourceLike, PcmMixin, Recognition, check_rate
 
 #: Longest speech (s) that counts as one word: a longer answer is a phrase, for the grammar.
 MAX_WORD_S = 1.6
@@ -42,6 +43,11 @@ _VAD_FRAME_S = 0.03
 #: "left" at 0.94 lost to pocketsphinx's "left and right"): at 0.9, simulated on held-out speakers,
 #: left/right and yes/no gain a clip each and no phrase answer is lost.
 DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.5, "over_phrase": 0.9, "distractor": 0.6}
+#: Words that, heard wrongly, could hide a red flag ("no" to "is your leg weak?", or to "did you say
+#: yes?"). When the grammar heard some other word, such a word needs the classifier's "alone"
+#: confidence, not "unopposed": a word it never trained on ("down") mostly passes for "no" there,
+#: and a real "no" asked again costs one question, while a wrong "no" can cost a warning sign.
+CAUTIOUS_WORDS = ("no",)
 
 
 def fuse(grammar: Recognition, heard: Classified | None, known: Sequence[str], th: dict[str, float]) -> Recognition:
@@ -61,8 +67,11 @@ def fuse(grammar: Recognition, heard: Classified | None, known: Sequence[str], t
     c = heard.confidence if one_word and heard is not None else 0.0
     if len(g_words) > 1 and c < th["over_phrase"]:
         return grammar
+    # the grammar heard words it rejects (pocketsphinx: its garbage words), none of them this one
+    opposed = (heard is not None and heard.label in CAUTIOUS_WORDS and grammar.rejected
+               and grammar.raw not in ("", NOT_DECODED) and heard.label not in grammar.raw.split())
     if heard is not None and (c >= th["alone"] or (c >= th["agree"] and g_words == [heard.label])
-                              or (c >= th["unopposed"] and not g_words)):
+                              or (c >= th["unopposed"] and not g_words and not opposed)):
         conf = c
         if g_words == [heard.label]:  # two independent engines agree
             conf = 1.0 - (1.0 - c) * (1.0 - min(grammar.confidence, 0.9))
