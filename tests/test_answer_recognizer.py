@@ -269,11 +269,16 @@ def test_words_that_answer_nothing_fill_no_side(heldout_fused: FusedRecognizer, 
     assert len(clips) >= 140 and len(wrong) <= 0.04 * len(clips), wrong
 
 
+def _word_then_silence(word: str) -> np.ndarray:
+    """One held-out speaker's ``word`` followed by 3 s of silence (room for a long endpointer wait)."""
+    (_, path), = _heldout_clips({word}, 1)
+    return np.concatenate([_padded(path), sg.silence(3.0)])
+
+
 @needs_shared
 @pytest.mark.speech
 def test_a_sure_single_word_ends_the_answer_early(heldout_fused: FusedRecognizer) -> None:
-    (_, path), = _heldout_clips({"yes"}, 1)
-    pcm = np.concatenate([_padded(path), sg.silence(3.0)])
+    pcm = _word_then_silence("yes")
     r = heldout_fused.recognize(PcmSource(pcm), YESNO)
     assert r.transcript == "yes"
     # the grammar endpointer alone waits ~0.3 s of silence; the classifier ends it after 0.15 s
@@ -284,8 +289,7 @@ def test_a_sure_single_word_ends_the_answer_early(heldout_fused: FusedRecognizer
 @needs_shared
 @pytest.mark.speech
 def test_a_word_sure_enough_to_overrule_any_phrase_skips_the_grammar_decode(heldout_fused: FusedRecognizer) -> None:
-    (_, path), = _heldout_clips({"no"}, 1)
-    pcm = np.concatenate([_padded(path), sg.silence(3.0)])
+    pcm = _word_then_silence("no")
     r = heldout_fused.recognize(PcmSource(pcm), YESNO)
     assert r.transcript == "no" and r.confidence >= DEFAULT_THRESHOLDS["over_phrase"], r
     assert api.NOT_DECODED in r.raw, r

@@ -129,7 +129,10 @@ def answer_window(samples: np.ndarray, span: Span | None = None, seed: int = 0) 
 
 def search_start(samples: np.ndarray, span: Span) -> int:
     """Where :func:`search_excerpt` begins: on the centred window's 80 ms grid, half a window before the speech."""
-    anchor = window_start(samples, span)
+    return _grid_start(window_start(samples, span), span)
+
+
+def _grid_start(anchor: int, span: Span) -> int:
     return anchor - int(np.ceil((anchor - (span.start - WINDOW // 2)) / GRID)) * GRID
 
 
@@ -142,8 +145,9 @@ def search_excerpt(samples: np.ndarray, span: Span, seed: int = 0) -> np.ndarray
     pads alike, so the centred window's embeddings are among its own (the front end's cache).
     """
     x = np.asarray(samples, dtype=np.int16).reshape(-1)
-    lo = search_start(x, span)
-    return _excerpt(x, lo, span.end + WINDOW // 2 - lo, span.floor_rms, seed, anchor=window_start(x, span))
+    anchor = window_start(x, span)
+    lo = _grid_start(anchor, span)
+    return _excerpt(x, lo, span.end + WINDOW // 2 - lo, span.floor_rms, seed, anchor=anchor)
 
 
 def _excerpt(x: np.ndarray, lo: int, length: int, floor_rms: float, seed: int, anchor: int) -> np.ndarray:
