@@ -46,3 +46,26 @@ def test_check_in_always_ends(lang: Language, nlu: Understander, turns: list[tup
     assert conv.turns <= MAX_TURNS
     assert conv.result.verdict.level in LEVELS
     assert "not a diagnosis" in conv.result.verdict.text(lang)
+
+
+def _answer_pool() -> list[str]:
+    from tests.test_answer_set import answer_set
+
+    return sorted({text for rows in answer_set().values() for text, _ in rows})
+
+
+ANSWER_POOL = _answer_pool()
+#: A check-in is never longer than this many questions, re-asks and confirmations included.
+MAX_QUESTIONS = 20
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers=st.dictionaries(st.sampled_from(sorted(CONTRACT_SLOTS)),
+                               st.one_of(st.sampled_from(ANSWER_POOL), utterance), max_size=len(CONTRACT_SLOTS)))
+def test_no_vignette_asks_more_than_twenty_questions(lang: Language, nlu: Understander,
+                                                     answers: dict[str, str]) -> None:
+    """Any answer to any question (another question's answer, nonsense, a description): bounded."""
+    from assistant.dialog.audit import Vignette, run_vignette
+
+    result = run_vignette(lang, nlu, Vignette("random", answers, None, "normal"))
+    assert result.questions <= MAX_QUESTIONS, answers

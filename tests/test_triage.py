@@ -97,3 +97,22 @@ def test_normal_advice_covers_self_care(lang: Language) -> None:
     text = decide(lang, NORMAL, {}).text(lang).lower()
     for words in ("moving", "bird dogs", "dead bugs", "bridges", "hip hinge", "load"):
         assert words in text
+
+
+def test_stopping_before_the_doctor_level_signs_names_them_and_is_not_normal(lang: Language) -> None:
+    from assistant.dialog.conversation import Conversation, Heard
+
+    conv = Conversation(lang)
+    conv.opening()
+    for answer in ("no", "no", "stop"):
+        conv.hear(Heard(answer))
+    assert conv.result is not None and conv.result.verdict.level == "doctor"
+    why = " ".join(conv.result.verdict.reasons)
+    assert "stopped before" in why and lang.questions["hours_since_workout"].topic in why
+
+
+def test_a_normal_verdict_says_what_it_could_not_find_out(lang: Language) -> None:
+    v = decide(lang, dict(NORMAL, pain_score=None), {})
+    assert v.level == "normal"
+    assert any(lang.questions["pain_score"].topic in r for r in v.reasons)
+    assert len(decide(lang, NORMAL, {}).reasons) == 1  # nothing unknown: no caveat

@@ -24,6 +24,9 @@ MAX_TURNS = 80
 #: Repeat / help / questions in a row on one question before the next one counts as not understood
 #: (a recogniser that keeps hearing "help" in a cough must not hold the check-in in a loop).
 MAX_ASIDES = 3
+#: "Go back" this many times in one check-in; after that "back" counts as an answer not understood
+#: (each go-back asks a question again, and the check-in must always move on).
+MAX_BACKS = 2
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class Conversation:
         self._history: list[_Turn] = []
         self._screened: set[str] = set()
         self._asides = 0
+        self._backs = 0
         self._stop_pending = False
         self._noise_mentioned = False
 
@@ -155,11 +159,14 @@ class Conversation:
                 u = Understanding(UNCLEAR, quote=u.quote)
         else:
             self._asides = 0
+        if u.intent == "back" and self._backs >= MAX_BACKS:
+            u = Understanding(UNCLEAR, quote=u.quote)
         if u.intent == "repeat":
             return self.prompt
         if u.intent == "help":
             return f"{self._wording(self.current).help}\n{self.prompt}"
         if u.intent == "back":
+            self._backs += 1
             return self._go_back()
         if u.intent == "stop":
             # heard (not typed) "stop" ends the check-in only when said twice: a recogniser can take
@@ -175,14 +182,20 @@ class Conversation:
                 answer = self.progress
             return f"{answer}\n{self.lang.lines['back_to_checkin']} {self.prompt}"
         if screen is not None and (u.intent == UNKNOWN or (u.intent == UNCLEAR and self.current in self._reasked)):
-            # "not sure" (or unclear twice) on a screen: ask about each of its signs on its own
+            # "not sure" (or unclear twice) on a screen: ask about each of its signs on its own; after
+            # two answers not understood, those questions count as the re-ask (their words are simpler)
+            if u.intent == UNCLEAR:
+                self._reasked.update(screen.slots)
             return self._record(Understanding(ANSWER, u.slots, u.confidence, u.quote))
+        aside = screen is None and u.intent == ANSWER and self.current not in u.slots
+        if aside:  # only other signs were described: keep them, but the open question is not settled
+            u = Understanding(UNCLEAR, u.slots, u.confidence, u.quote, conflict=u.conflict)
         matters = u.intent == UNCLEAR or self.planner.ceiling.get(self.current, 0) > 0
         if u.intent in (UNCLEAR, UNKNOWN) and self.current not in self._reasked and matters:
-            # "not sure" is asked again (simpler) only where it matters; an unsure side is just noted
+            # asked again once, in simpler words, only where it matters (an unsure side is just noted);
+            # whatever else was said is kept, and the re-ask counts even when something else was heard
             self._reasked.add(self.current)
-            prefix = (self._noise_line(heard) or self.lang.lines["not_understood"]) + " " if u.intent == UNCLEAR else ""
-            return self._ask(self.current, prefix=prefix, simpler=True)
+            return self._reask(u, heard)
         if u.intent == UNCLEAR:
             u = Understanding(UNKNOWN, {self.current: None, **u.slots}, 0.0, u.quote)
             note = " ".join(filter(None, (self._noise_line(heard), self.lang.lines["moving_on"]))) + "\n"
@@ -197,6 +210,31 @@ class Conversation:
         return note + self._record(u)
 
     # -- internals ----------------------------------------------------------------------------
+    def _reask(self, u: Understanding, heard: Heard) -> str:
+        """Ask the open question once more in simpler words, keeping any other sign `u` described.
+
+        Why keep them: "my leg tingles" said to the bladder question is still true, and a red flag
+        said in passing must end the check-in at once (or be confirmed first when barely heard).
+        """
+        assert self.current is not None
+        other = {s: v for s, v in u.slots.items() if s not in self._slots_of(self.current) and v is not None}
+        ack = ""
+        if other:
+            kept = Understanding(ANSWER, other, u.confidence, u.quote)
+            flag = self._low_confidence_flag(kept, heard)
+            if flag is not None:  # confirm first; the open question comes back after it
+                self._confirm = (flag, kept)
+                self.questions += 1
+                self.prompt = self.lang.questions[flag].confirm or self.lang.questions[flag].prompt
+                return self.prompt
+            if self._store(kept):
+                ack = self.lang.lines["volunteered"] + " "
+            if self._level() == "emergency":
+                return self._finish(stopped=False, jump=True)
+        if u.intent == UNCLEAR and not ack:
+            ack = (self._noise_line(heard) or self.lang.lines["not_understood"]) + " "
+        return self._ask(self.current, prefix=ack, simpler=True)
+
     def _noise_line(self, heard: Heard) -> str:
         """Once per check-in, when the room drowned an answer: say so and what would help, else "".
 
@@ -316,7 +354,8 @@ class Conversation:
         if jump:
             complete = True  # a red flag decides the verdict; the remaining questions cannot lower it
         extra = self.extra_findings(dict(self.slots)) if self.extra_findings else []
-        verdict = decide(self.lang, self.slots, self.quotes, complete=complete, extra=extra)
+        unasked = None if complete else self.planner.open_slots(self.slots, self._level())
+        verdict = decide(self.lang, self.slots, self.quotes, complete=complete, extra=extra, unasked=unasked)
         self.finished = True
         self.current = None
         self._confirm = None

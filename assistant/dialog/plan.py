@@ -10,18 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from assistant.nlu.language import Language
-from assistant.triage.rules import condition_holds, severity
-
-
-def ceilings(lang: Language) -> dict[str, int]:
-    """For each slot, the severity of the most serious level any answer to it can lead to."""
-    out: dict[str, int] = {}
-    for rule in lang.rules:
-        for slot in rule.when:
-            out[slot] = max(out.get(slot, 0), severity(rule.level))
-    for slot in lang.unknown_rule.get("slots", []):
-        out[slot] = max(out.get(slot, 0), severity(str(lang.unknown_rule["level"])))
-    return out
+from assistant.triage.rules import ceilings, condition_holds, severity
 
 
 class Planner:
@@ -42,6 +31,10 @@ class Planner:
         if self.ceiling.get(slot, 0) > severity(level):
             return True
         return slot in self._context and severity(level) < severity("urgent")
+
+    def open_slots(self, slots: Mapping[str, Any], level: str) -> list[str]:
+        """Every slot still worth asking at this level, in the drill-down order (what a stop leaves out)."""
+        return [s for s in self.lang.order if self._worth_asking(s, slots, level)]
 
     def next_item(self, slots: Mapping[str, Any], screened: set[str], level: str) -> str | None:
         """The next slot or screen name to ask, or None when nothing left could change the outcome."""

@@ -387,7 +387,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
     lines = {str(k): _text(v, lpath, str(k)) for k, v in ldata.items()}
     for key in ("greeting", "not_understood", "not_understood_noisy", "moving_on", "back_to_checkin", "stopped",
                 "learned_heading", "learned_nothing", "you_said", "red_flag_jump", "goodbye", "going_back",
-                "nothing_to_undo", "confirm_kept", "reasons_heading", "next_heading", "unknown_answer", "confirm_stop"):
+                "nothing_to_undo", "confirm_kept", "reasons_heading", "next_heading", "unknown_answer", "confirm_stop",
+                "unknown_caveat", "and", "more_signs"):
         _need(key in lines, lpath, key, "missing line")
 
     return Language(

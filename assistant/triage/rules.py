@@ -62,12 +62,32 @@ def condition_holds(slots: Mapping[str, Any], when: Mapping[str, Any]) -> bool:
     return True
 
 
+def ceilings(lang: Language) -> dict[str, int]:
+    """For each slot, the severity of the most serious level any answer to it can lead to."""
+    out: dict[str, int] = {}
+    for rule in lang.rules:
+        for slot in rule.when:
+            out[slot] = max(out.get(slot, 0), severity(rule.level))
+    for slot in lang.unknown_rule.get("slots", []):
+        out[slot] = max(out.get(slot, 0), severity(str(lang.unknown_rule["level"])))
+    return out
+
+
+def topics(lang: Language, slots: Sequence[str], most: int = 3) -> str:
+    """The signs `slots` name, as one short spoken list ("a, b and 2 more")."""
+    names = [lang.questions[s].topic for s in slots]
+    if len(names) > most:
+        names = names[:most - 1] + [lang.lines["more_signs"].format(n=len(names) - most + 1)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " " + lang.lines["and"] + " " + names[-1]
+
+
 def evaluate(lang: Language, slots: Mapping[str, Any], complete: bool = True,
-             extra: Sequence[Finding] = ()) -> tuple[str, list[Finding]]:
+             extra: Sequence[Finding] = (), unasked: Sequence[str] | None = None) -> tuple[str, list[Finding]]:
     """The level and every finding, most serious first.
 
-    `complete` is False when the check-in stopped early: then a missing warning-sign question
-    keeps the level at least at the `incomplete` rule's level.
+    `complete` is False when the check-in stopped early: then a sign that was never asked and
+    could still have raised the verdict (`unasked`; by default the warning signs not in `slots`)
+    keeps the level at least at the `incomplete` rule's level, and the reason names those signs.
     """
     findings = [
         Finding(r.id, r.level, r.source, r.reason, tuple(r.when))
@@ -83,9 +103,10 @@ def evaluate(lang: Language, slots: Mapping[str, Any], complete: bool = True,
                                     str(unk["reason"]).format(topic=topic), (slot,)))
     if not complete:
         inc = lang.incomplete_rule
-        flags = red_flag_slots(lang)
-        if any(s not in slots for s in flags):
-            findings.append(Finding("incomplete", inc["level"], inc["source"], inc["reason"], ()))
+        missing = list(unasked) if unasked is not None else [s for s in red_flag_slots(lang) if s not in slots]
+        if missing:
+            findings.append(Finding("incomplete", inc["level"], inc["source"],
+                                    inc["reason"].format(topics=topics(lang, missing)), ()))
     findings.sort(key=lambda f: -severity(f.level))
     return most_serious([f.level for f in findings]), findings
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from assistant.nlu.language import Language
-from assistant.triage.rules import Finding, evaluate
+from assistant.triage.rules import Finding, ceilings, evaluate, topics
 
 #: Slots whose words best show why an answer looks like ordinary soreness.
 _NORMAL_QUOTES = ("hours_since_workout", "onset", "quality")
@@ -55,15 +55,23 @@ def reason_text(lang: Language, finding: Finding, quotes: Mapping[str, str]) -> 
 
 
 def decide(lang: Language, slots: Mapping[str, Any], quotes: Mapping[str, str], complete: bool = True,
-           extra: Sequence[Finding] = ()) -> Verdict:
-    """Evaluate the rules (plus `extra` findings, e.g. from earlier check-ins) and word the result."""
-    level, findings = evaluate(lang, slots, complete, extra)
+           extra: Sequence[Finding] = (), unasked: Sequence[str] | None = None) -> Verdict:
+    """Evaluate the rules (plus `extra` findings, e.g. from earlier check-ins) and word the result.
+
+    A "normal" verdict with a sign that could have raised it left unknown (a pain score nobody
+    could put a number on, the trend) says so: uncertainty never hides inside "ordinary soreness".
+    """
+    level, findings = evaluate(lang, slots, complete, extra, unasked)
     top = [f for f in findings if f.level == level]
     if top:
         reasons = tuple(dict.fromkeys(reason_text(lang, f, quotes) for f in top))
     else:
         said = [_quoted(quotes[s]) for s in _NORMAL_QUOTES if quotes.get(s)]
         reasons = (lang.normal_reason.format(quotes=", ".join(said) or "nothing worrying") + ".",)
+        ceiling = ceilings(lang)
+        unsure = [s for s in lang.order if s in slots and slots[s] is None and ceiling.get(s, 0) > 0]
+        if unsure:
+            reasons += (lang.lines["unknown_caveat"].format(topics=topics(lang, unsure)),)
     info = lang.levels[level]
     return Verdict(level, info["headline"], info["action"], reasons, lang.advice[level], lang.disclaimer,
                    tuple(findings))
