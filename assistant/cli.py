@@ -67,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("history", help="past check-ins: table, --json, --plot, --export, --forget", add_help=False)
     sub.add_parser("bench", help="accuracy, false accepts, speed and memory of speech understanding",
                    add_help=False)
-    sub.add_parser("train", help="train the answer recogniser from the shared recordings (train answers)",
+    sub.add_parser("train", help="train a model: answers (the answer recogniser, from the shared recordings), "
+                   "meaning (understanding described answers, from intents/), meaning-table",
                    add_help=False)
     return p
 
@@ -149,6 +150,14 @@ def _main(argv: list[str]) -> int:
             return EXIT_FAIL
         return bench_command(rest, settings)
     if args.command == "train":
+        if rest[:1] == ["meaning"]:
+            from assistant.training.meaning import main as train_meaning
+
+            return train_meaning(rest[1:])
+        if rest[:1] == ["meaning-table"]:
+            from assistant.training.meaning_table import main as train_table
+
+            return train_table(rest[1:])
         from assistant.training.answers import main as train_main
 
         return train_main(rest)

@@ -128,6 +128,9 @@ class Language:
     word_forms: dict[str, str] = field(default_factory=dict)  #: irregular form or synonym -> matching word
     minor_words: tuple[str, ...] = ()  #: little words a loose (any-order) match may skip
     question_words: tuple[str, ...] = ()  #: an utterance starting with one is a question back
+    #: slot -> value ("yes"/"no"/"unknown" or a choice value) -> example answers (meanings.yaml)
+    examples: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    off_topic: tuple[str, ...] = ()  #: things said that answer no question (meanings.yaml, other:)
 
 
 def intents_root() -> Path:
@@ -391,6 +394,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
                 "unknown_caveat", "and", "more_signs"):
         _need(key in lines, lpath, key, "missing line")
 
+    examples, off_topic = _load_examples(base / "meanings.yaml", questions)
+
     return Language(
         code=code, root=base, order=tuple(order), questions=questions,
         yes=lists["yes"], no=lists["no"], unknown=lists["unknown"], fillers=lists["fillers"],
@@ -403,4 +408,27 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         normal_reason=_text(tdata.get("normal_reason"), tpath, "normal_reason"), lines=lines, spoken=spoken,
         screens=screens, plan=plan, context=context, hedges=extra["hedges"], not_yet=extra["not_yet"],
         word_forms=word_forms, minor_words=extra["minor_words"], question_words=extra["question_words"],
+        examples=examples, off_topic=off_topic,
     )
+
+
+def _load_examples(path: Path, questions: dict[str, Question]
+                   ) -> tuple[dict[str, dict[str, tuple[str, ...]]], tuple[str, ...]]:
+    """Example answers per slot and value, and things that answer nothing, for the meaning model (optional file)."""
+    if not path.is_file():
+        return {}, ()
+    data = _read(path)
+    _need(isinstance(data, dict), path, "(top)", "must be a mapping slot -> value -> example answers")
+    off_topic = _str_list(data.pop("other"), path, "other") if "other" in data else ()
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for slot, values in data.items():
+        _need(slot in questions, path, str(slot), "not a contract slot")
+        kind = questions[slot].kind
+        _need(kind in ("yesno", "choice"), path, str(slot), "numbers and times are read by rules, not examples")
+        allowed = {"yes", "no"} if kind == "yesno" else set(CHOICE_VALUES[slot])
+        _need(isinstance(values, dict), path, str(slot), "must map each value to example answers")
+        for value in values:
+            _need(value in allowed | {"unknown"}, path, f"{slot}.{value}",
+                  f"not a value of {slot} (use {', '.join(sorted(allowed))} or unknown)")
+        out[str(slot)] = {str(v): _str_list(ex, path, f"{slot}.{v}") for v, ex in values.items()}
+    return out, off_topic

@@ -10,6 +10,9 @@ from typing import Any, Sequence
 
 from assistant.nlu.language import Language, Question
 from assistant.nlu.matcher import Match, PhraseIndex, WordFolder, best_whole
+from assistant.nlu.meaning import OTHER as MEANS_OTHER
+from assistant.nlu.meaning import UNKNOWN as MEANS_UNKNOWN
+from assistant.nlu.meaning import TOPIC, MeaningModel, shipped_model
 from assistant.nlu.numbers import DurationParser, parse_pain
 from assistant.nlu.text import clauses, normalize
 
@@ -19,6 +22,17 @@ FAQ_CUTOFF = 84.0
 
 #: Intents an utterance can have.
 ANSWER, UNKNOWN, UNCLEAR, FAQ = "answer", "unknown", "unclear", "faq"
+
+#: How sure the meaning model must be before its reading of a described answer is taken (0-1).
+#: Asymmetric on purpose: a reading that could raise the verdict (a warning sign, sharp, sudden,
+#: worse) or "can't tell yet" (asked again, then a reason to get checked) needs less than one that
+#: would rule something out; below the bar the question is asked again.
+MEANING_BAR_RISKIER = 0.45
+MEANING_BAR_UNSURE = 0.5
+MEANING_BAR_OTHER = 0.6
+MEANING_BAR_RULES_OUT = 0.75
+#: The answer must be about the open question: among this many most likely topics, and not "none".
+MEANING_TOPICS = 5
 
 
 @dataclass(frozen=True)
@@ -36,8 +50,10 @@ class Understanding:
 class Understander:
     """Built once per language; understands utterances for any open question."""
 
-    def __init__(self, lang: Language):
+    def __init__(self, lang: Language, meaning: MeaningModel | None | bool = True):
+        """`meaning`: the model for described answers (True: the shipped one, False/None: phrases only)."""
         self.lang = lang
+        self.meaning = (shipped_model() if lang.examples else None) if meaning is True else (meaning or None)
         fold = WordFolder(lang.word_forms)
         self.negators = frozenset(fold(normalize(n)) for n in lang.negators)
         fillers = sorted((normalize(f) for f in lang.fillers), key=len, reverse=True)
@@ -87,6 +103,8 @@ class Understander:
         value, score, conflict = self._answer(q, parts, flat)
         if faq is not None and value is _UNCLEAR:  # a question back without a question mark
             return Understanding(FAQ, confidence=faq[1] * scale, quote=quote, faq=faq[0])
+        if value is _UNCLEAR and not conflict and not self._only_plain(parts):
+            value, score = self._meant(slot, text)  # a description no listed phrase matches
         volunteered = self._volunteered(parts, exclude=slot)
         if value is _UNCLEAR:
             if volunteered:
@@ -127,9 +145,67 @@ class Understander:
                                  u.quote)
         if found or plain == {"yes"} or volunteered:
             return Understanding(ANSWER, {**found, **volunteered}, 0.9 * scale, u.quote)
+        meant, score = (_UNCLEAR, 0.0) if self._only_plain(parts) else self._meant_screen(slots, text)
+        if meant is None:
+            return Understanding(UNKNOWN, {}, score * scale, u.quote)
+        if meant is not _UNCLEAR:
+            return Understanding(ANSWER, meant, score * scale, u.quote)
         return Understanding(UNCLEAR, quote=u.quote)
 
     # -- internals ----------------------------------------------------------------------------
+    def _only_plain(self, parts: list[list[str]]) -> bool:
+        """Nothing but plain answer words and fillers ("yes", "well, no"): nothing for the model to read."""
+        for c in parts:
+            covered = {i for m in self.generic.find(c, self.negators) for i in range(m.start, m.end)}
+            if any(i not in covered and self._fold(t) not in self._filler_words for i, t in enumerate(c)):
+                return False
+        return True
+
+    def _on_topic(self, text: str, slots: Sequence[str]) -> bool:
+        """Whether `text` talks about one of `slots` at all (not another sign, a command, or chat)."""
+        topics = self.meaning.probabilities(text, TOPIC) if self.meaning else None
+        if not topics:
+            return False
+        ranked = sorted(topics, key=topics.__getitem__, reverse=True)
+        return ranked[0] != MEANS_OTHER and any(s in ranked[:MEANING_TOPICS] for s in slots)
+
+    def _meant(self, slot: str, text: str) -> tuple[Any, float]:
+        """The meaning model's reading of an answer no phrase matched: (value or None, prob), or UNCLEAR."""
+        probs = self.meaning.probabilities(text, slot) if self._on_topic(text, (slot,)) else None
+        if not probs:
+            return _UNCLEAR, 0.0
+        label = max(probs, key=probs.__getitem__)
+        p = probs[label]
+        if label == MEANS_OTHER:
+            return _UNCLEAR, 0.0
+        if label == MEANS_UNKNOWN:
+            return (None, p) if p >= MEANING_BAR_UNSURE else (_UNCLEAR, 0.0)
+        q = self.lang.questions[slot]
+        value: Any = label == "yes" if q.kind == "yesno" else label
+        if value in self.riskier.get(slot, ()) or (q.kind == "yesno" and value is True):
+            bar = MEANING_BAR_RISKIER
+        elif q.kind == "yesno" or self.riskier.get(slot):
+            bar = MEANING_BAR_RULES_OUT  # "no" to a sign, "dull", "gradual", "better": rules something out
+        else:
+            bar = MEANING_BAR_OTHER
+        return (value, p) if p >= bar else (_UNCLEAR, 0.0)
+
+    def _meant_screen(self, slots: Sequence[str], text: str) -> tuple[Any, float]:
+        """The model's reading of a screening answer: {slot: True} / every slot False / None (unsure) / UNCLEAR."""
+        screen = next((n for n, s in self.lang.screens.items() if tuple(s.slots) == tuple(slots)), None)
+        probs = self.meaning.probabilities(text, screen) if (screen and self._on_topic(text, slots)) else None
+        if not probs:
+            return _UNCLEAR, 0.0
+        label = max(probs, key=probs.__getitem__)
+        p = probs[label]
+        if label in slots and p >= MEANING_BAR_RISKIER:
+            return {label: True}, p
+        if label == MEANS_UNKNOWN and p >= MEANING_BAR_UNSURE:
+            return None, p
+        if label == "no" and p >= MEANING_BAR_RULES_OUT:
+            return {s: False for s in slots}, p
+        return _UNCLEAR, 0.0
+
     def _described(self, slot: str, parts: list[list[str]]) -> bool | None:
         """What the descriptive phrasings of one yes/no slot say: True, False, or None (nothing)."""
         vals = {bool(m.label) != m.negated for m in self._find_desc(slot, parts)}
@@ -147,8 +223,9 @@ class Understander:
         hedged, only_plain = False, True
         for c in parts:
             spans = [(d.start, d.end) for slot in within for d in self.descriptive[slot].find(c, self.negators)]
-            matches = [m for m in self.generic.find(c, self.negators)
-                       if not m.negated and not any(a <= m.start and m.end <= b for a, b in spans)]
+            found = self.generic.find(c, self.negators)
+            matches = [m for m in found if not m.negated and not any(a <= m.start and m.end <= b for a, b in spans)
+                       and self._heads_clause(c, m, found)]
             said |= {str(m.label) for m in matches if m.label != "hedge"}
             hedged = hedged or any(m.label == "hedge" for m in matches)
             covered = {i for m in matches for i in range(m.start, m.end)}
@@ -157,6 +234,15 @@ class Understander:
         if hedged and only_plain and "unknown" not in said:
             said.add("yes")
         return said
+
+    def _heads_clause(self, clause: list[str], m: Match, plain: list[Match]) -> bool:
+        """A plain answer word answers only at the head of its clause ("no, ...", "well, yes", "yes no").
+
+        Inside a description it is part of the description: the "nothing" of "nothing would come
+        out", the "no" of "my leg's got no power", the "never" of "which never happens to me".
+        """
+        before = {i for p in plain if p.end <= m.start for i in range(p.start, p.end)}
+        return all(i in before or self._fold(t) in self._filler_words for i, t in enumerate(clause[:m.start]))
 
     def _strip_fillers(self, toks: list[str]) -> list[str]:
         out: list[str] = []
@@ -232,6 +318,8 @@ class Understander:
             if len(desc_vals) == 1:  # descriptive words outrank a bare yes/no
                 return next(iter(desc_vals)), score * 0.8, True
             return _UNCLEAR, 0.0, True
+        if yes_no == {False} and "unknown" in plain:
+            return None, score, False  # "no idea... no": not knowing is never a "no"
         if len(yes_no) == 1:
             return next(iter(yes_no)), score, False
         if len(yes_no) > 1:

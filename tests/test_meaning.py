@@ -1,0 +1,70 @@
+"""The meaning model: shipped, current with its data, used only where it should be, and never fatal."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.nlu.language import Language
+from assistant.nlu.meaning import HEADS_PATH, TABLE_PATH, TOPIC, MeaningModel, shipped_model
+from assistant.nlu.understand import ANSWER, UNCLEAR, UNKNOWN, Understander
+from assistant.nlu.wordpiece import WordPiece, basic_words
+from assistant.training.meaning import examples_sha256
+
+
+def test_the_shipped_heads_were_trained_on_the_data_in_intents(lang: Language) -> None:
+    model = MeaningModel.load()
+    assert model.examples_sha256 == examples_sha256(lang), \
+        "intents/ changed since the meaning model was trained: run `backcheck train meaning` and commit it"
+    assert set(model.heads) >= set(lang.examples) | set(lang.screens) | {TOPIC}
+
+
+def test_wordpiece_splits_like_bert() -> None:
+    assert basic_words("My leg's gone RUBBERY, naïve!") == ["my", "leg", "'", "s", "gone", "rubbery", ",", "naive", "!"]
+    wp = WordPiece(["[UNK]", "rub", "##ber", "##y", "leg"])
+    assert wp.ids("leg rubbery") == [4, 1, 2, 3]
+    assert wp.ids("legz") == [0]  # cannot be split: one unknown token, as BERT does
+
+
+@pytest.mark.parametrize("slot, text, want", [
+    # descriptions written for this test, in none of the data files
+    ("leg_weakness", "both my legs turned to jelly going up the stairs", True),
+    ("leg_symptoms", "there's a buzzy, fizzing sort of feeling in my calf", True),
+    ("night_pain", "it kept jolting me awake every time I turned over", True),
+    ("trend", "it's eased off loads since this morning", "better"),
+    ("quality", "like a red hot poker stuck in my spine", "sharp"),
+])
+def test_described_answers_are_understood(nlu: Understander, slot: str, text: str, want: object) -> None:
+    u = nlu.understand(text, slot)
+    assert u.intent == ANSWER and u.slots[slot] == want, u
+
+
+@pytest.mark.parametrize("text", ["purple", "I had pasta for lunch", "it woke me up twice last night"])
+def test_an_answer_about_something_else_is_not_read_as_a_bladder_answer(nlu: Understander, text: str) -> None:
+    u = nlu.understand(text, "bladder_bowel")
+    assert "bladder_bowel" not in u.slots or u.intent == UNKNOWN
+    assert u.intent in (UNCLEAR, ANSWER) and u.slots.get("bladder_bowel") is None
+
+
+def test_understanding_carries_on_without_the_model(lang: Language) -> None:
+    plain = Understander(lang, meaning=False)
+    assert plain.understand("yes, I can't control my bladder", "bladder_bowel").slots == {"bladder_bowel": True}
+    assert plain.understand("both my legs turned to jelly going up the stairs", "leg_weakness").intent == UNCLEAR
+
+
+def test_a_damaged_model_file_is_reported_once_and_not_used(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "meaning-heads.npz"
+    broken.write_bytes(b"not a model")
+    assert shipped_model(TABLE_PATH, broken) is None
+    assert shipped_model(TABLE_PATH, broken) is None
+    err = capsys.readouterr().err
+    assert err.count("understanding described answers is off") == 1 and "backcheck train meaning" in err
+
+
+def test_heads_from_another_table_are_refused(tmp_path: Path) -> None:
+    other = tmp_path / "table.npz"
+    with np.load(TABLE_PATH) as z:
+        np.savez(other, table=z["table"][:, ::-1], scale=z["scale"], vocab=z["vocab"])
+    assert shipped_model(other, HEADS_PATH) is None
