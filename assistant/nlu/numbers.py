@@ -12,6 +12,23 @@ from typing import Mapping, Sequence
 from assistant.nlu.matcher import PhraseIndex
 
 _RANGE_WORDS = frozenset({"or", "to", "and", "maybe", "between"})
+#: Words after which a number said again replaces the one before ("seven, no, make it six").
+CORRECTIONS = frozenset({"no", "actually", "mean", "rather", "make", "say", "correction", "sorry"})
+
+
+def after_correction(toks: Sequence[str]) -> list[str]:
+    """The tokens after the last correction that follows a number and precedes another one.
+
+    "7 no lets say 6" -> "lets say 6"; "6 or 7" and "no, about 6" are left whole.
+    """
+    last_num = None
+    cut = 0
+    for i, t in enumerate(toks):
+        if _num(t) is not None:
+            last_num = i
+        elif t in CORRECTIONS and last_num is not None and any(_num(x) is not None for x in toks[i + 1:]):
+            cut = i + 1
+    return list(toks[cut:])
 
 
 def _num(token: str) -> float | None:
@@ -39,6 +56,7 @@ def parse_pain(toks: Sequence[str], words: PhraseIndex, low: float = 0, high: fl
 
     Returns None when nothing usable was said; a number outside the scale is not guessed at.
     """
+    toks = after_correction(toks)
     nums = numbers_in(toks)
     if nums:
         top = max(nums)
@@ -49,6 +67,10 @@ def parse_pain(toks: Sequence[str], words: PhraseIndex, low: float = 0, high: fl
     if matches:
         return int(max(m.label for m in matches))  # type: ignore[arg-type]
     return None
+
+
+#: Counts that only estimate ("a few hours"): a number said beside them is the better reading.
+_VAGUE = frozenset({"few", "couple", "several"})
 
 
 class DurationParser:
@@ -66,8 +88,17 @@ class DurationParser:
         return n if n is not None else self.counts.get(token)
 
     def parse(self, toks: Sequence[str]) -> float | None:
-        """Hours, clamped to the contract's range; None when no time was said."""
+        """Hours, clamped to the contract's range; None when no time was said.
+
+        A count said as a number beats a vague one in the same unit ("a good few hours, four or
+        five" -> 5 hours), and a correction replaces what came before it ("two days, no, three").
+        """
+        corrected = after_correction(toks)
+        # "two days, no, three": the corrected count keeps the unit said before it
+        earlier = [self.units[t] for t in toks[:len(toks) - len(corrected)] if t in self.units]
+        toks = corrected
         with_unit: list[float] = []
+        vague_unit: float | None = earlier[-1] if earlier else None
         bare: list[float] = []
         i, n = 0, len(toks)
         while i < n:
@@ -92,6 +123,8 @@ class DurationParser:
             if j < n and toks[j] in self.units:
                 unit = self.units[toks[j]]
                 total = (count + half) * unit
+                if _num(toks[i]) is None and toks[i] in _VAGUE:
+                    vague_unit = unit
                 k = j + 1
                 if toks[k:k + 3] == ["and", "a", "half"]:
                     total += 0.5 * unit
@@ -102,7 +135,9 @@ class DurationParser:
             if _num(toks[i]) is not None:
                 bare.append(count + half)
             i = j
-        if with_unit:
+        if bare and vague_unit is not None and len(with_unit) <= 1:
+            hours = max(bare) * vague_unit
+        elif with_unit:
             hours = max(with_unit)
         else:
             rel = self.relative.find(toks)

@@ -19,6 +19,12 @@ _CLAUSE_SPLIT = re.compile(r"[,;.!?]+|\s(?:but|although|though|however)\s")
 _NOT_WORD = re.compile(r"[^a-z0-9.\s]")
 _SPACES = re.compile(r"\s+")
 _CONTRACTION = re.compile(r"(\w)[’'`](\w)")
+_NUMBER_WORD = (r"(\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+                r"thirty|forty|fifty|sixty)")
+#: "sixish", "six-ish", "6ish" -> "six ish": the number stands on its own, the hedge beside it.
+_ISH = re.compile(_NUMBER_WORD + r"-?ish\b")
+#: Spoken contractions of "out of" ("4 outta 10").
+_OUT_OF = re.compile(r"\bout(?:ta| o)\b")
 
 
 def _ascii(text: str) -> str:
@@ -42,6 +48,7 @@ def clauses(text: str) -> list[list[str]]:
     """
     text = _ascii(text[:MAX_CHARS]).lower()
     text = _CONTRACTION.sub(r"\1\2", text)
+    text = _OUT_OF.sub("out of", _ISH.sub(r"\1 ish", text))
     text = re.sub(r"(\d)\s*/\s*10\b", r"\1 out of 10", text)
     out: list[list[str]] = []
     for part in _CLAUSE_SPLIT.split(text):

@@ -296,8 +296,9 @@ class Understander:
                 return score, 1.0, False
         else:
             hours = self.durations.parse(flat)
-            if hours is not None:
-                return hours, 1.0, False
+            leads = bool(parts) and any(m.start == 0 for m in self.unknown_only.find(parts[0], self.negators))
+            if hours is not None and not (leads and not any(t.isdigit() for t in flat)):
+                return hours, 1.0, False  # but "can't remember, the last few days are a blur": unknown
         return (None, 1.0, False) if unknown else (_UNCLEAR, 0.0, False)
 
     def _yesno(self, q: Question, parts: list[list[str]]) -> tuple[Any, float, bool]:
