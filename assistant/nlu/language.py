@@ -63,6 +63,7 @@ class Question:
     words: dict[str, int] = field(default_factory=dict)  #: number words such as "mild" -> 3
     volunteer_min_words: int = 1  #: shortest phrase that fills this slot when said in passing
     spoken: tuple[str, ...] = ()  #: what a recogniser listens for (besides yes/no, numbers, times)
+    inclusive: str | None = None  #: a choice value that includes the others ("both"): said with one, it wins
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ class Language:
     word_forms: dict[str, str] = field(default_factory=dict)  #: irregular form or synonym -> matching word
     minor_words: tuple[str, ...] = ()  #: little words a loose (any-order) match may skip
     question_words: tuple[str, ...] = ()  #: an utterance starting with one is a question back
+    ruled_out_words: tuple[str, ...] = ()  #: said right after a choice ("the left's fine"), they rule it out
+    other_words: tuple[str, ...] = ()  #: "the other one": after ruling one choice out, the one left
     #: slot -> value ("yes"/"no"/"unknown" or a choice value) -> example answers (meanings.yaml)
     examples: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     off_topic: tuple[str, ...] = ()  #: things said that answer no question (meanings.yaml, other:)
@@ -254,7 +257,15 @@ def _load_question(slot: str, raw: Any, path: Path) -> Question:
         answers=answers, ask_if=ask_if, value_range=value_range, words={str(k): int(v) for k, v in words.items()},
         volunteer_min_words=int(raw.get("volunteer_min_words", 1)),
         spoken=_str_list(raw["spoken"], path, f"{entry}.spoken") if "spoken" in raw else (),
+        inclusive=_inclusive(raw.get("inclusive"), answers, path, entry),
     )
+
+
+def _inclusive(value: Any, answers: dict[Any, tuple[str, ...]], path: Path, entry: str) -> str | None:
+    if value is None:
+        return None
+    _need(value in answers, path, f"{entry}.inclusive", f"{value!r} is not one of the answers")
+    return str(value)
 
 
 def _load_screens(qdata: dict[str, Any], questions: dict[str, Question], path: Path) -> dict[str, Screen]:
@@ -314,7 +325,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
     _need(isinstance(common, dict), cpath, "(top)", "must be a mapping")
     lists = {k: _str_list(common.get(k), cpath, k) for k in ("yes", "no", "unknown", "fillers", "negators")}
     spoken = {k: _str_list(common.get(f"spoken_{k}"), cpath, f"spoken_{k}") for k in ("yes", "no", "unknown", "commands")}
-    extra = {k: _str_list(common.get(k), cpath, k) for k in ("hedges", "not_yet", "minor_words", "question_words")}
+    extra = {k: _str_list(common.get(k), cpath, k) for k in ("hedges", "not_yet", "minor_words", "question_words",
+                                                             "ruled_out_words", "other_words")}
     forms_raw = common.get("word_forms")
     _need(isinstance(forms_raw, dict) and forms_raw, cpath, "word_forms", "must map a word to its other forms")
     word_forms: dict[str, str] = {}
@@ -408,7 +420,7 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         normal_reason=_text(tdata.get("normal_reason"), tpath, "normal_reason"), lines=lines, spoken=spoken,
         screens=screens, plan=plan, context=context, hedges=extra["hedges"], not_yet=extra["not_yet"],
         word_forms=word_forms, minor_words=extra["minor_words"], question_words=extra["question_words"],
-        examples=examples, off_topic=off_topic,
+        ruled_out_words=extra["ruled_out_words"], other_words=extra["other_words"], examples=examples, off_topic=off_topic,
     )
 
 

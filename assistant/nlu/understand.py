@@ -71,6 +71,8 @@ class Understander:
         }
         self._fold = fold
         self._question_words = frozenset(normalize(w) for w in lang.question_words)
+        self._ruled_out = frozenset(fold(normalize(w)) for w in lang.ruled_out_words)
+        self._other_words = frozenset(normalize(w) for w in lang.other_words)
         self.pain_words = PhraseIndex((w, n) for w, n in lang.questions["pain_score"].words.items())
         hq = lang.questions["hours_since_workout"]
         low, high = hq.value_range or (0, 336)
@@ -331,14 +333,26 @@ class Understander:
 
     def _choice(self, q: Question, parts: list[list[str]]) -> tuple[Any, float, bool]:
         matches = self._find(self.descriptive[q.slot], parts)
+        for c in parts:  # "the left's fine": a value the person says is fine is ruled out
+            for m in self.descriptive[q.slot].find(c, self.negators):
+                if any(self._fold(t) in self._ruled_out for t in c[m.end:m.end + 2]):
+                    matches = [x if x != m else Match(m.label, m.start, m.end, True, m.score, m.phrase, m.exact)
+                               for x in matches]
         values = list(q.answers)
+        denied = {m.label for m in matches if m.negated} - {m.label for m in matches if not m.negated}
         votes: set[Any] = set()
         for m in matches:
             if not m.negated:
                 votes.add(m.label)
             elif len(values) == 2:  # "not sharp" -> the other one
                 votes.add(values[1] if m.label == values[0] else values[0])
+        votes -= denied
+        others = [v for v in values if v not in denied and v != q.inclusive]
+        if not votes and denied and len(others) == 1 and any(t in self._other_words for c in parts for t in c):
+            votes = {others[0]}  # "not the right, the other one"
         score = min((m.score for m in matches), default=1.0)
+        if q.inclusive in votes:  # "both, though the right's worse": both
+            return q.inclusive, score, False
         if len(votes) > 1:  # "worse, not better": a value said only in a negative form gives way
             firm = {m.label for m in matches if not m.negated and m.phrase[0] not in self.negators}
             votes = votes & firm or votes
