@@ -129,6 +129,10 @@ class Language:
     word_forms: dict[str, str] = field(default_factory=dict)  #: irregular form or synonym -> matching word
     minor_words: tuple[str, ...] = ()  #: little words a loose (any-order) match may skip
     question_words: tuple[str, ...] = ()  #: an utterance starting with one is a question back
+    weekdays: dict[str, int] = field(default_factory=dict)  #: "monday" -> 0 ... "sunday" -> 6
+    parts_of_day: dict[str, float] = field(default_factory=dict)  #: "arvo" -> 15, "brekkie" -> 8
+    day_offsets: dict[str, int] = field(default_factory=dict)  #: "yesterday" -> -1
+    now_words: tuple[str, ...] = ()  #: "and it's Tuesday": what follows is about now
     ruled_out_words: tuple[str, ...] = ()  #: said right after a choice ("the left's fine"), they rule it out
     other_words: tuple[str, ...] = ()  #: "the other one": after ruling one choice out, the one left
     #: slot -> value ("yes"/"no"/"unknown" or a choice value) -> example answers (meanings.yaml)
@@ -359,6 +363,14 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
             _need(isinstance(n, (int, float)), dpath, f"{key}.{w}", "must be a number")
         nums[key] = {str(k): float(v) for k, v in part.items()}
 
+    moments: dict[str, dict[str, float]] = {}
+    for key in ("weekdays", "parts_of_day", "day_offsets"):
+        part = ddata.get(key) or {}
+        _need(isinstance(part, dict), dpath, key, "must be a mapping word -> number")
+        for w, n in part.items():
+            _need(isinstance(n, (int, float)), dpath, f"{key}.{w}", "must be a number")
+        moments[key] = {str(k): float(v) for k, v in part.items()}
+    now_words = _str_list(ddata.get("now_words"), dpath, "now_words") if ddata.get("now_words") else ()
     number_words = _str_list(ddata.get("number_words"), dpath, "number_words")
     gc = ddata.get("grammar_counts")
     _need(isinstance(gc, dict) and gc, dpath, "grammar_counts", "must map a unit to the counts said with it")
@@ -420,7 +432,9 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         normal_reason=_text(tdata.get("normal_reason"), tpath, "normal_reason"), lines=lines, spoken=spoken,
         screens=screens, plan=plan, context=context, hedges=extra["hedges"], not_yet=extra["not_yet"],
         word_forms=word_forms, minor_words=extra["minor_words"], question_words=extra["question_words"],
-        ruled_out_words=extra["ruled_out_words"], other_words=extra["other_words"], examples=examples, off_topic=off_topic,
+        ruled_out_words=extra["ruled_out_words"], other_words=extra["other_words"], examples=examples,
+        weekdays={k: int(v) for k, v in moments["weekdays"].items()}, parts_of_day=moments["parts_of_day"],
+        day_offsets={k: int(v) for k, v in moments["day_offsets"].items()}, now_words=now_words, off_topic=off_topic,
     )
 
 

@@ -7,8 +7,10 @@ seven" -> the higher, the safer reading), units, and day words ("last night").
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from datetime import datetime
+from typing import Callable, Mapping, Sequence
 
+from assistant.nlu.clock import MomentReader
 from assistant.nlu.matcher import PhraseIndex
 
 _RANGE_WORDS = frozenset({"or", "to", "and", "maybe", "between"})
@@ -77,7 +79,11 @@ class DurationParser:
     """Hours since the workout from phrases like "two and a half days" or "yesterday morning"."""
 
     def __init__(self, units: Mapping[str, float], counts: Mapping[str, float], relative: Mapping[str, float],
-                 low: float = 0, high: float = 336):
+                 low: float = 0, high: float = 336, moments: MomentReader | None = None,
+                 now: Callable[[], datetime] = datetime.now):
+        """`moments` reads "Sunday arvo, and it's Tuesday"; `now` is the clock for a "now" left unsaid."""
+        self.moments = moments
+        self.now = now
         self.units = dict(units)
         self.counts = dict(counts)
         self.relative = PhraseIndex((k, v) for k, v in relative.items())
@@ -139,6 +145,8 @@ class DurationParser:
             hours = max(bare) * vague_unit
         elif with_unit:
             hours = max(with_unit)
+        elif self.moments is not None and (since := self.moments.hours_since(toks, self.now())) is not None:
+            hours = since
         else:
             rel = self.relative.find(toks)
             if rel:

@@ -6,8 +6,10 @@ tested in text is what runs on the microphone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from datetime import datetime
+from typing import Any, Callable, Sequence
 
+from assistant.nlu.clock import MomentReader
 from assistant.nlu.language import Language, Question
 from assistant.nlu.matcher import Match, PhraseIndex, WordFolder, best_whole
 from assistant.nlu.meaning import OTHER as MEANS_OTHER
@@ -50,8 +52,10 @@ class Understanding:
 class Understander:
     """Built once per language; understands utterances for any open question."""
 
-    def __init__(self, lang: Language, meaning: MeaningModel | None | bool = True):
-        """`meaning`: the model for described answers (True: the shipped one, False/None: phrases only)."""
+    def __init__(self, lang: Language, meaning: MeaningModel | None | bool = True,
+                 now: Callable[[], datetime] = datetime.now):
+        """`meaning`: the model for described answers (True: the shipped one, False/None: phrases only);
+        `now`: the clock for answers like "Sunday, and it's Tuesday" that leave the present unsaid."""
         self.lang = lang
         self.meaning = (shipped_model() if lang.examples else None) if meaning is True else (meaning or None)
         fold = WordFolder(lang.word_forms)
@@ -76,7 +80,9 @@ class Understander:
         self.pain_words = PhraseIndex((w, n) for w, n in lang.questions["pain_score"].words.items())
         hq = lang.questions["hours_since_workout"]
         low, high = hq.value_range or (0, 336)
-        self.durations = DurationParser(lang.units, lang.counts, lang.relative, low, high)
+        moments = MomentReader(lang.weekdays, lang.parts_of_day, lang.day_offsets,
+                               [normalize(w) for w in lang.now_words])
+        self.durations = DurationParser(lang.units, lang.counts, lang.relative, low, high, moments, now)
         self._commands = {normalize(p): name for name, phrases in lang.commands.items() for p in phrases}
         self._faq = {normalize(p): fid for fid, (asks, _) in lang.faq.items() for p in asks}
         self.riskier = _riskier_values(lang)

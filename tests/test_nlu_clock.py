@@ -1,0 +1,38 @@
+"""Times said as moments ("Sunday arvo, and today's Tuesday"), through the public Understander."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from assistant.nlu.language import Language
+from assistant.nlu.understand import Understander
+
+WEDNESDAY_6PM = datetime(2026, 12, 2, 18, 0)
+
+
+@pytest.fixture(scope="module")
+def at_six(lang: Language) -> Understander:
+    return Understander(lang, meaning=False, now=lambda: WEDNESDAY_6PM)
+
+
+@pytest.mark.parametrize("text, low, high", [
+    ("I trained Monday and it's Wednesday", 48, 60),           # now from the clock: Wednesday 6 pm
+    ("Sunday arvo, and today's Tuesday", 46, 56),              # now's day from the words
+    ("half nine this morning, and it's coming up to lunch now", 2, 4),
+    ("since 7 o'clock this morning, now it is evening", 11, 13),
+    ("at 7 and it's 10 now", 2.5, 3.5),
+    ("last night around eight, and I've just had my brekkie", 11, 13),
+    ("yesterday at 6pm", 23, 25),
+    ("at the gym at 5", 0.5, 1.5),                             # 5 said at 6 pm: 5 pm
+    ("last night", 12, 12),                                    # no clock time: the duration table
+    ("two days ago", 48, 48),                                  # a duration beats any moment
+])
+def test_moments_become_hours(at_six: Understander, text: str, low: float, high: float) -> None:
+    hours = at_six.understand(text, "hours_since_workout").slots["hours_since_workout"]
+    assert low <= hours <= high, hours
+
+
+def test_a_moment_after_now_is_not_a_negative_time(at_six: Understander) -> None:
+    u = at_six.understand("tonight at 9", "hours_since_workout")
+    assert u.slots.get("hours_since_workout") is None or u.slots["hours_since_workout"] >= 0
