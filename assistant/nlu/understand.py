@@ -35,6 +35,8 @@ MEANING_BAR_OTHER = 0.6
 MEANING_BAR_RULES_OUT = 0.75
 #: The answer must be about the open question: among this many most likely topics, and not "none".
 MEANING_TOPICS = 5
+#: A screen's model naming one of its signs: that sign must be among this many most likely topics.
+MEANING_SIGN_TOPICS = 2
 
 
 @dataclass(frozen=True)
@@ -169,13 +171,14 @@ class Understander:
                 return False
         return True
 
-    def _on_topic(self, text: str, slots: Sequence[str]) -> bool:
-        """Whether `text` talks about one of `slots` at all (not another sign, a command, or chat)."""
+    def _on_topic(self, text: str, slots: Sequence[str], within: int = 0) -> bool:
+        """Whether `text` talks about one of `slots` at all (not another sign, a command, or chat):
+        one of them among the `within` (default MEANING_TOPICS) most likely topics, and not "none"."""
         topics = self.meaning.probabilities(text, TOPIC) if self.meaning else None
         if not topics:
             return False
         ranked = sorted(topics, key=topics.__getitem__, reverse=True)
-        return ranked[0] != MEANS_OTHER and any(s in ranked[:MEANING_TOPICS] for s in slots)
+        return ranked[0] != MEANS_OTHER and any(s in ranked[:within or MEANING_TOPICS] for s in slots)
 
     def _meant(self, slot: str, text: str) -> tuple[Any, float]:
         """The meaning model's reading of an answer no phrase matched: (value or None, prob), or UNCLEAR."""
@@ -207,7 +210,8 @@ class Understander:
         label = max(probs, key=probs.__getitem__)
         p = probs[label]
         if label in slots and p >= MEANING_BAR_RISKIER:
-            return {label: True}, p
+            # a sign named by the screen's model must also be what the answer is about
+            return ({label: True}, p) if self._on_topic(text, (label,), MEANING_SIGN_TOPICS) else (_UNCLEAR, 0.0)
         if label == MEANS_UNKNOWN and p >= MEANING_BAR_UNSURE:
             return None, p
         if label == "no" and p >= MEANING_BAR_RULES_OUT:
@@ -278,10 +282,14 @@ class Understander:
         out: list[Match] = []
         for c in parts:
             plain = [m for m in self.generic.find(c, self.negators) + self.not_yet.find(c, self.negators)]
-            for m in self.descriptive[slot].find(c, self.negators):
+            found = self.descriptive[slot].find(c, self.negators)
+            for m in found:
                 inside = any(g.start <= m.start and m.end <= g.end and g.end - g.start > m.end - m.start
                              for g in plain)
-                if not inside:
+                # "can't put a finger on one place": a "yes" phrase right after a "no" phrase is its object
+                objected = m.label is True and not m.negated and any(
+                    d.label is False and not d.negated and d.exact and d.end == m.start for d in found)
+                if not inside and not objected:
                     out.append(m)
         return out
 
