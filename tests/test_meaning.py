@@ -68,3 +68,14 @@ def test_heads_from_another_table_are_refused(tmp_path: Path) -> None:
     with np.load(TABLE_PATH) as z:
         np.savez(other, table=z["table"][:, ::-1], scale=z["scale"], vocab=z["vocab"])
     assert shipped_model(other, HEADS_PATH) is None
+
+
+def test_a_sign_said_in_passing_is_kept_but_a_near_phrase_is_not_taken_for_one(nlu: Understander) -> None:
+    # a warning sign in passing always counts (never under-triage)
+    assert nlu.understand("I wet myself on the way home and didn't feel it", "hours_since_workout").slots \
+        .get("bladder_bowel") is True
+    # "can't hold it up" is about a foot, not the bladder
+    u = nlu.understand("my right foot keeps slapping down, like I can't hold it up", "leg_weakness")
+    assert u.slots.get("leg_weakness") is True and "bladder_bowel" not in u.slots
+    # another sign, clearly: not read as an answer to the open question
+    assert "leg_weakness" not in nlu.understand("my leg tingles", "leg_weakness").slots

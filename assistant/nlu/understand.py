@@ -33,10 +33,15 @@ MEANING_BAR_RISKIER = 0.45
 MEANING_BAR_UNSURE = 0.5
 MEANING_BAR_OTHER = 0.6
 MEANING_BAR_RULES_OUT = 0.75
-#: The answer must be about the open question: among this many most likely topics, and not "none".
-MEANING_TOPICS = 5
-#: A screen's model naming one of its signs: that sign must be among this many most likely topics.
-MEANING_SIGN_TOPICS = 2
+#: The answer must be about the open question: the topic model gives it at least this, and "none" is not first.
+MEANING_TOPIC = 0.05
+#: ...unless no single topic is this sure (then the answer may well be about the open question).
+MEANING_TOPIC_DOMINANT = 0.97
+#: A screen's model naming one of its signs: the topic model must give that sign at least this.
+MEANING_SIGN_TOPIC = 0.2
+#: A doctor-level sign said in passing with a phrase shorter than SPECIFIC_PHRASE words: at least this.
+MEANING_VOLUNTEER_TOPIC = 0.1
+SPECIFIC_PHRASE = 4
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ class Understander:
         self._commands = {normalize(p): name for name, phrases in lang.commands.items() for p in phrases}
         self._faq = {normalize(p): fid for fid, (asks, _) in lang.faq.items() for p in asks}
         self.riskier = _riskier_values(lang)
+        self._red_flags = frozenset(s for r in lang.rules if r.level in ("urgent", "emergency") for s in r.when)
 
     # -- public -----------------------------------------------------------------------------
     def understand(self, text: str, slot: str | None, asr_confidence: float | None = None) -> Understanding:
@@ -115,7 +121,7 @@ class Understander:
             return Understanding(FAQ, confidence=faq[1] * scale, quote=quote, faq=faq[0])
         if value is _UNCLEAR and not conflict and not self._only_plain(parts):
             value, score = self._meant(slot, text)  # a description no listed phrase matches
-        volunteered = self._volunteered(parts, exclude=slot)
+        volunteered = self._volunteered(parts, slot, text)
         if value is _UNCLEAR:
             if volunteered:
                 return Understanding(ANSWER, volunteered, 0.9 * scale, quote, conflict=conflict)
@@ -144,7 +150,7 @@ class Understander:
                 found[slot] = value
         plain = self._plain(parts, within=slots)
         cannot_know = bool(self._find(self.not_yet, parts))
-        volunteered = {k: v for k, v in self._volunteered(parts, exclude=slots[0]).items() if k not in slots}
+        volunteered = {k: v for k, v in self._volunteered(parts, slots[0], text).items() if k not in slots}
         if any(v is True for v in found.values()):
             return Understanding(ANSWER, {**{k: v for k, v in found.items() if v is True}, **volunteered},
                                  0.9 * scale, u.quote)
@@ -153,13 +159,15 @@ class Understander:
         if plain == {"no"}:  # "no" to all of them, perhaps with "peeing is fine"
             return Understanding(ANSWER, {**{s: False for s in slots}, **volunteered}, u.confidence or scale,
                                  u.quote)
-        if found or plain == {"yes"} or volunteered:
+        if found or plain == {"yes"}:
             return Understanding(ANSWER, {**found, **volunteered}, 0.9 * scale, u.quote)
         meant, score = (_UNCLEAR, 0.0) if self._only_plain(parts) else self._meant_screen(slots, text)
         if meant is None:
-            return Understanding(UNKNOWN, {}, score * scale, u.quote)
+            return Understanding(UNKNOWN, volunteered, score * scale, u.quote)
         if meant is not _UNCLEAR:
-            return Understanding(ANSWER, meant, score * scale, u.quote)
+            return Understanding(ANSWER, {**meant, **volunteered}, score * scale, u.quote)
+        if volunteered:
+            return Understanding(ANSWER, volunteered, 0.9 * scale, u.quote)
         return Understanding(UNCLEAR, quote=u.quote)
 
     # -- internals ----------------------------------------------------------------------------
@@ -171,14 +179,17 @@ class Understander:
                 return False
         return True
 
-    def _on_topic(self, text: str, slots: Sequence[str], within: int = 0) -> bool:
+    def _on_topic(self, text: str, slots: Sequence[str], least: float = 0.0) -> bool:
         """Whether `text` talks about one of `slots` at all (not another sign, a command, or chat):
-        one of them among the `within` (default MEANING_TOPICS) most likely topics, and not "none"."""
+        the topic model gives one of them at least `least` (default MEANING_TOPIC), and "none" is not first."""
         topics = self.meaning.probabilities(text, TOPIC) if self.meaning else None
         if not topics:
             return False
-        ranked = sorted(topics, key=topics.__getitem__, reverse=True)
-        return ranked[0] != MEANS_OTHER and any(s in ranked[:within or MEANING_TOPICS] for s in slots)
+        top = max(topics, key=topics.__getitem__)
+        if top == MEANS_OTHER:
+            return False
+        best = max(topics.get(s, 0.0) for s in slots)
+        return best >= (least or MEANING_TOPIC) or (not least and topics[top] < MEANING_TOPIC_DOMINANT)
 
     def _meant(self, slot: str, text: str) -> tuple[Any, float]:
         """The meaning model's reading of an answer no phrase matched: (value or None, prob), or UNCLEAR."""
@@ -211,7 +222,7 @@ class Understander:
         p = probs[label]
         if label in slots and p >= MEANING_BAR_RISKIER:
             # a sign named by the screen's model must also be what the answer is about
-            return ({label: True}, p) if self._on_topic(text, (label,), MEANING_SIGN_TOPICS) else (_UNCLEAR, 0.0)
+            return ({label: True}, p) if self._on_topic(text, (label,), MEANING_SIGN_TOPIC) else (_UNCLEAR, 0.0)
         if label == MEANS_UNKNOWN and p >= MEANING_BAR_UNSURE:
             return None, p
         if label == "no" and p >= MEANING_BAR_RULES_OUT:
@@ -381,10 +392,12 @@ class Understander:
             return None, score, False
         return _UNCLEAR, 0.0, False
 
-    def _volunteered(self, parts: list[list[str]], exclude: str) -> dict[str, Any]:
+    def _volunteered(self, parts: list[list[str]], exclude: str, text: str = "") -> dict[str, Any]:
         """Signs described in passing ("a sharp pain down my left leg"): only what they *are*.
 
         A volunteered "no" never fills a yes/no slot: a warning sign is only ruled out by asking.
+        A short phrase for a doctor-level sign counts only where the answer is about that sign (the
+        topic model agrees): the "goes down" of "I nearly went down on the stairs" is not spreading.
         """
         out: dict[str, Any] = {}
         for slot, q in self.lang.questions.items():
@@ -392,6 +405,9 @@ class Understander:
                 continue
             matches = [m for m in self._find(self.descriptive[slot], parts)
                        if m.exact and not m.negated and len(m.phrase) >= q.volunteer_min_words]
+            if matches and max(len(m.phrase) for m in matches) < SPECIFIC_PHRASE and self.meaning \
+                    and slot not in self._red_flags and not self._on_topic(text, (slot,), MEANING_VOLUNTEER_TOPIC):
+                continue  # a warning sign said in passing always counts: never under-triage
             if q.kind == "yesno":
                 if any(m.label is True for m in matches):
                     out[slot] = True
