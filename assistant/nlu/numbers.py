@@ -109,6 +109,10 @@ class DurationParser:
         i, n = 0, len(toks)
         while i < n:
             count = self._count(toks[i])
+            if count is None and toks[i] in self.units and toks[i + 1:i + 4] == ["and", "a", "half"]:
+                with_unit.append(1.5 * self.units[toks[i]])  # "hour and a half"
+                i += 4
+                continue
             if count is None:
                 i += 1
                 continue
