@@ -56,6 +56,7 @@ def test_unknown_is_never_no(lang: Language, slot: str) -> None:
     (80, "same", "doctor"),     # not easing by 72-96 h
     (100, "better", "normal"),
     (80, None, "doctor"),       # late, and we could not tell if it is easing
+    (60, None, "doctor"),       # past the peak, and we could not tell whether it is getting worse
     (170, "better", "doctor"),  # a week on, still there
 ])
 def test_time_course(lang: Language, hours: float, trend: str | None, level: str) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from assistant.dialog.audit import Vignette, run_vignette
 from assistant.nlu.language import CONTRACT_SLOTS, Language, load_language, load_yaml
 from assistant.nlu.understand import Understander
+from assistant.triage.rules import severity
 
 REPO = Path(__file__).resolve().parents[2]
 #: An ordinary-soreness check-in the answer under test is put into.
@@ -32,6 +33,7 @@ class SlotScore:
     total: int = 0
     right: int = 0
     milder: list[str] = field(default_factory=list)
+    milder_verdict: list[str] = field(default_factory=list)  #: a less serious level than the plain answer's
     misses: list[str] = field(default_factory=list)
     most_questions: int = 0
 
@@ -72,6 +74,17 @@ def vignette_for(slot: str, text: str, vid: str) -> Vignette:
     return Vignette(vid, answers, None, "normal")
 
 
+def plain_words(want: Any) -> str:
+    """The plainest way to say an expected value, for the verdict it should lead to."""
+    if want is None:
+        return "I'm not sure"
+    if isinstance(want, bool):
+        return "yes" if want else "no"
+    if isinstance(want, list):
+        return f"{max(want)} hours"
+    return str(want)
+
+
 def score_file(lang: Language, nlu: Understander, path: Path) -> dict[str, SlotScore]:
     """Every answer of one answers file, per slot."""
     out: dict[str, SlotScore] = {}
@@ -89,6 +102,9 @@ def score_file(lang: Language, nlu: Understander, path: Path) -> dict[str, SlotS
             score.misses.append(line)
             if is_milder(slot, got, want):
                 score.milder.append(line)
+            plain = run_vignette(lang, nlu, vignette_for(slot, plain_words(want), f"{slot}-{i}-plain"))
+            if severity(result.level) < severity(plain.level):
+                score.milder_verdict.append(f"{line} ({result.level}, plainly said: {plain.level})")
     return out
 
 
@@ -103,7 +119,8 @@ def main(argv: list[str] | None = None) -> None:
     files = [Path(a) for a in args if not a.startswith("--")] or default_files()
     lang = load_language()
     nlu = Understander(lang)
-    print(f"{'answers file':34} {'answers':>7} {'understood':>10} {'milder':>6} {'most questions':>14} {'ms/answer':>9}")
+    print(f"{'answers file':34} {'answers':>7} {'understood':>10} {'milder':>6} {'milder verdict':>14} "
+          f"{'most questions':>14} {'ms/answer':>9}")
     for path in files:
         t0 = time.perf_counter()
         scores = score_file(lang, nlu, path)
@@ -111,13 +128,17 @@ def main(argv: list[str] | None = None) -> None:
         total = sum(s.total for s in scores.values())
         right = sum(s.right for s in scores.values())
         milder = sum(len(s.milder) for s in scores.values())
+        verdict = sum(len(s.milder_verdict) for s in scores.values())
         most = max(s.most_questions for s in scores.values())
-        print(f"{path.name[:34]:34} {total:7d} {right / total:10.1%} {milder:6d} {most:14d} {took / total * 1000:9.2f}")
+        print(f"{path.name[:34]:34} {total:7d} {right / total:10.1%} {milder:6d} {verdict:14d} {most:14d} "
+              f"{took / total * 1000:9.2f}")
         if show:
             for slot, s in scores.items():
                 print(f"  {slot:22} {s.right}/{s.total}")
                 for line in s.misses:
                     print(f"    {'MILDER ' if line in s.milder else ''}{line}")
+                for line in s.milder_verdict:
+                    print(f"    VERDICT {line}")
 
 
 if __name__ == "__main__":
