@@ -49,13 +49,14 @@ class KeyboardEar:
 def text_checkin(lang: Language, settings: Settings, *, as_json: bool, use_history: bool,
                  inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     """Run one typed check-in. With --json the dialogue goes to stderr and the record to stdout."""
-    from assistant.dialog.saving import finish_checkin, start_conversation
+    from assistant.dialog.saving import CheckInSaver, start_conversation
     from assistant.output import dump_json
 
     talk = sys.stderr if as_json else out
     conv, store = start_conversation(lang, settings, use_history=use_history, source="text")
-    result = run_checkin(conv, KeyboardEar(inp, talk), TerminalMouth(talk))
-    record, note = finish_checkin(lang, store, result, source="text")
+    saver = CheckInSaver(lang, store, source="text")
+    result = run_checkin(conv, KeyboardEar(inp, talk), TerminalMouth(talk), on_decided=saver.save)
+    record, note = saver.save(result)
     if note:
         TerminalMouth(talk).say(note)
     if as_json:

@@ -2,8 +2,10 @@
 
 Every fault the Pi meets in a home gym ends as one log line on stderr (the journal under systemd)
 and, where possible, recovery: a microphone that is missing or unplugged is waited for, a sound
-server restart reopens the devices, a check-in that crashes is saved as far as it got. SIGTERM
-during a check-in saves the partial check-in and stops cleanly.
+server restart reopens the devices, a check-in that crashes is saved as far as it got. A check-in is
+saved the moment its verdict is decided, before the verdict is read aloud (a power cut during the
+read-back keeps it). SIGTERM during a check-in saves the partial check-in and stops cleanly; SIGHUP
+(a closed terminal) moves the output to a log file and goes on listening.
 """
 from __future__ import annotations
 
@@ -17,22 +19,19 @@ from typing import Any, TextIO
 
 from assistant.config import Settings
 from assistant.nlu.language import Language
+from assistant.serve.signals import STOP_GRACE_S, Stopping, catch_signals_aside, detach_output
 
 #: exit status for a problem restarting cannot fix (bad model, no recogniser); the unit does not restart on it
 EXIT_CONFIG = 78
 RETRY_S = 2.0  #: how often a missing microphone is looked for again
 MAX_RESTARTS = 3  #: "start again" this many times in one wake, then the check-in just goes on
-#: after SIGTERM, seconds before leaving regardless: a sound call stuck in C never lets the handler run
-STOP_GRACE_S = 10.0
-
-
-class Stopping(BaseException):
-    """SIGTERM/SIGINT arrived: finish up and leave (BaseException so no `except Exception` eats it)."""
-
 
 def log(message: str, out: TextIO | None = None) -> None:
-    """One line for the journal (systemd adds the time stamp)."""
-    print(f"backcheck serve: {message}", file=out or sys.stderr, flush=True)
+    """One line for the journal (systemd adds the time stamp); a dead terminal (EIO) must not stop serve."""
+    try:
+        print(f"backcheck serve: {message}", file=out or sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 @dataclass
@@ -57,25 +56,10 @@ class Serve:
             self._stop_requested = True
             raise Stopping(signal.Signals(signum).name)
 
-    @staticmethod
-    def _catch_signals() -> None:
-        """Take SIGTERM/SIGINT on a thread of their own, so a stop arrives even while the main thread
-        is stuck in a sound call: the handler runs on the main thread as soon as it can, and a
-        watchdog leaves after :data:`STOP_GRACE_S` if it cannot."""
-        import _thread
-        import threading
-
-        signals = {signal.SIGTERM, signal.SIGINT}
-        signal.pthread_sigmask(signal.SIG_BLOCK, signals)  # inherited by every thread started from now on
-
-        def wait() -> None:
-            signum = signal.sigwait(signals)
-            watchdog = threading.Timer(STOP_GRACE_S, _force_exit)
-            watchdog.daemon = True  # a clean stop within the grace period must not wait for it
-            watchdog.start()
-            _thread.interrupt_main(signum)
-
-        threading.Thread(target=wait, name="signals", daemon=True).start()
+    def _hung_up(self) -> None:
+        """SIGHUP: the terminal is gone; keep listening, write the log to a file from now on."""
+        where = detach_output(self.settings.data_dir)
+        log(f"the terminal was closed (SIGHUP); still listening (log: {where})")
 
     # -- devices --------------------------------------------------------------
     def _open_mic(self) -> Any:
@@ -119,7 +103,7 @@ class Serve:
         if threading.current_thread() is threading.main_thread():  # only the main thread may take signals
             old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
             if self.catch_signals_aside:
-                self._catch_signals()
+                catch_signals_aside(self._hung_up, _force_exit)
         log(f"listening for the wake word {self.detector.model.phrase!r} (model {self.detector.name})")
         try:
             while True:
@@ -182,13 +166,14 @@ class Serve:
     def _one_conversation(self, mic: Any) -> bool | None:
         """Run a conversation to its end and save it; None when the person asked to start again."""
         from assistant.dialog.runner import run_checkin
-        from assistant.dialog.saving import finish_checkin, start_conversation
+        from assistant.dialog.saving import CheckInSaver, start_conversation
         from assistant.serve.ear import RestartCheckIn, ServeEar, WakeOverSpeech, WakeTap, start_again_phrases
         from assistant.speech.tts import PrintMouth
         from assistant.voice.io import VoiceEar, VoiceMouth
 
         lost: list[str] = []
         conv, store = start_conversation(self.lang, self.settings, use_history=True, source="voice")
+        saver = CheckInSaver(self.lang, store, source="voice")
         tap = WakeTap(mic, self.detector, on_wake=lambda: log("wake word heard during a check-in"))
         mouth = VoiceMouth(WakeOverSpeech(self.mouth, mic, tap), mic, self.talk,
                            speaks=not isinstance(self.mouth, PrintMouth))
@@ -199,33 +184,39 @@ class Serve:
                          before_listening=before)
         ear = ServeEar(voice, tap, mouth, self.lang)
         try:
-            result = run_checkin(conv, ear, mouth)
+            result = run_checkin(conv, ear, mouth, on_decided=lambda r: self._decided(saver, r))
         except RestartCheckIn:
             log("the person asked to start again")
             mouth.say(self.lang.lines["serve_start_again"])
             return None
         except Stopping:
-            self._save_partial(conv, store)
+            self._save_partial(conv, saver)
             raise
         except Exception as exc:  # noqa: BLE001 - one bad check-in must not end the service
             log(f"the check-in failed ({type(exc).__name__}: {exc}); reopening the devices and listening again")
-            self._save_partial(conv, store)
+            self._save_partial(conv, saver)
             return True  # the devices may be in a bad state: open them afresh
-        record, note = finish_checkin(self.lang, store, result, source="voice")
+        record, note = saver.save(result)  # saved already when the verdict was decided
         log(f"check-in finished: {record['level']}" + (f" ({note})" if note else ""))
         if lost:
             log(f"microphone lost during the check-in: {lost[0]}")
         return bool(lost)
 
-    def _save_partial(self, conv: Any, store: Any) -> None:
-        """Save what an interrupted check-in learned (never raises: we are already handling a fault)."""
-        from assistant.dialog.saving import finish_checkin
+    @staticmethod
+    def _decided(saver: Any, result: Any) -> None:
+        """The verdict is decided: save it now, before the minute it takes to read it aloud."""
+        _record, note = saver.save(result)
+        log(f"verdict decided: {result.verdict.level}; " + (f"not saved: {note}" if note else "saved"))
 
+    def _save_partial(self, conv: Any, saver: Any) -> None:
+        """Save what an interrupted check-in learned (never raises: we are already handling a fault)."""
         try:
+            if saver.saved is not None:
+                return  # decided and saved before the read-back was interrupted
             if not conv.finished:
                 conv.hear(None)
             if conv.result is not None:
-                finish_checkin(self.lang, store, conv.result, source="voice")
+                saver.save(conv.result)
                 log(f"partial check-in saved ({len([v for v in conv.result.slots.values() if v is not None])} "
                     "answers)")
         except Exception as exc:  # noqa: BLE001
