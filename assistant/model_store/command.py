@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--name", help="folder name for the model (default: from the archive)")
     i.add_argument("--dest", type=Path, help="install into this folder (default: models_dir)")
     sub.add_parser("list", help="show installed models, their size and whether they are complete")
-    v = sub.add_parser("verify", help="check installed models file by file")
+    v = sub.add_parser("verify", help="check installed models file by file, and that Vosk loads them")
     v.add_argument("name", nargs="?", metavar="NAME", help="model name or folder (default: all installed)")
     return parser
 
@@ -86,7 +86,7 @@ def models_command(argv: Sequence[str], settings: Any, *, out: IO[str] | None = 
                 return 1
         failed = False
         for target in targets:
-            problems = verify_model(target)
+            problems = verify_model(target, check_loads=True)
             if problems:
                 failed = True
                 print(f"{target}: BROKEN", file=out)
@@ -94,7 +94,8 @@ def models_command(argv: Sequence[str], settings: Any, *, out: IO[str] | None = 
                     print(f"  - {p}", file=out)
             else:
                 has_manifest = (target / MANIFEST_NAME).is_file()
-                note = "every file matches its checksum" if has_manifest else "structure only (no manifest)"
+                note = ("every file matches its checksum" if has_manifest else "no manifest: files not checked one by one")
+                note += "; Vosk loads it"
                 print(f"{target}: ok ({note})", file=out)
         if failed:
             print("reinstall a broken model with `backcheck models download` or `backcheck models install FILE.zip`.",

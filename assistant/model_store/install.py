@@ -25,6 +25,7 @@ from .common import (
     _mb,
     sha256_file,
 )
+from .loads import load_problem
 from .verify import _structure_problems
 
 
@@ -149,6 +150,12 @@ def _install_checked(
             if problems:
                 raise ModelError(
                     f"{archive} does not look like a Vosk model ({'; '.join(problems)}); nothing was installed."
+                )
+            why = load_problem(staged)
+            if why is not None:
+                raise ModelError(
+                    f"{archive} has the files of a Vosk model but is not one that loads ({why}); nothing was "
+                    "installed. Download the model again (`backcheck models download`) or use another archive."
                 )
             manifest = {
                 "name": name,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import KNOWN_MODELS, MANIFEST_NAME, InstalledModel, ModelError, sha256_file
+from .loads import load_problem
 
 
 def _structure_problems(path: Path) -> list[str]:
@@ -30,14 +31,25 @@ def _structure_problems(path: Path) -> list[str]:
     return problems
 
 
-def verify_model(path: Path, *, check_hashes: bool = True) -> list[str]:
+def verify_model(path: Path, *, check_hashes: bool = True, check_loads: bool = False) -> list[str]:
     """What is wrong with the model folder ``path``; an empty list means it is fine.
 
     Checks the files Vosk needs, then, if BackCheck installed the model, every
     file against the manifest (size, and SHA-256 unless ``check_hashes`` is
     False), and a kept ``<name>.zip`` beside it against the recorded checksum.
+    With ``check_loads``, a model whose files are all in order must also load
+    in Vosk (in a child process, a few seconds): files with the right names and
+    garbage inside pass every other check.
     """
-    path = Path(path)
+    problems = _file_problems(Path(path), check_hashes)
+    if check_loads and not problems:
+        why = load_problem(Path(path))
+        if why is not None:
+            problems.append(f"Vosk cannot use it: {why}")
+    return problems
+
+
+def _file_problems(path: Path, check_hashes: bool) -> list[str]:
     if not path.is_dir():
         return [f"{path} is not a folder"]
     problems = _structure_problems(path)
