@@ -125,6 +125,8 @@ def finish_checkin(lang: Language, store: Any | None, result: CheckInResult, *, 
     try:
         store.add(StoredCheckIn.from_dict(record))
     except (HistoryError, OSError) as exc:
+        if getattr(store, "told_unwritable", False):  # said at the start already: once is enough
+            return record, lang.lines["not_saved_told"]
         return record, _not_saved(lang, exc)
     return record, None
 

@@ -76,7 +76,8 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
             conn.execute(f"PRAGMA user_version = {version + 1}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # a failed BEGIN leaves none, and ROLLBACK would hide why it failed
+            conn.execute("ROLLBACK")
         raise
     return found
 

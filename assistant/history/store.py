@@ -6,7 +6,8 @@ everything is re-exported here.)
 One SQLite file (WAL mode, private to the user: mode 0600). Expected faults
 never surface as tracebacks: a damaged file is moved aside and a fresh one
 started; an unwritable or full disk raises `HistoryUnavailable` with a message
-that says what to do, so the caller can finish the check-in anyway.
+that says what to do, so the caller can finish the check-in anyway; a file
+that cannot be written is still read (a read-only copy), so it can be rescued.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from .messages import text
 from .migrations import SCHEMA_V1, SCHEMA_VERSION, migrate
+from .readonly import read_only_copy
 from .records import (
     _COLUMNS,
     FOLLOW_UP_DAYS,
@@ -76,6 +78,8 @@ class HistoryStore:
         self.path = Path(path)
         self._on_message = on_message
         self._ready = False
+        self.told_unwritable = False
+        """True once the person was told that the history can only be read (said once, not at every save)."""
 
     # ---- public API -------------------------------------------------------
 
@@ -107,7 +111,7 @@ class HistoryStore:
                     conn.execute("UPDATE checkins SET workout_id = id WHERE id = ?", (new_id,))
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
         return new_id
 
@@ -115,7 +119,7 @@ class HistoryStore:
         """Every check-in, oldest first."""
         if not self.path.exists():
             return []  # reading never creates the file
-        with self._connection() as conn:
+        with self._connection(reading=True) as conn:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM checkins ORDER BY at, id").fetchall()
         return [_row_to_checkin(row) for row in rows]
 
@@ -123,7 +127,7 @@ class HistoryStore:
         """How many check-ins are stored."""
         if not self.path.exists():
             return 0
-        with self._connection() as conn:
+        with self._connection(reading=True) as conn:
             return int(conn.execute("SELECT COUNT(*) FROM checkins").fetchone()[0])
 
     def latest(self, now: datetime, max_age_days: float = FOLLOW_UP_DAYS) -> StoredCheckIn | None:
@@ -131,7 +135,7 @@ class HistoryStore:
         now = _aware(now)
         if not self.path.exists():
             return None
-        with self._connection() as conn:
+        with self._connection(reading=True) as conn:
             row = conn.execute(
                 f"SELECT {_COLUMNS} FROM checkins WHERE at <= ? AND at >= ? ORDER BY at DESC, id DESC LIMIT 1",
                 (_iso(now), _iso(now - timedelta(days=max_age_days))),
@@ -155,7 +159,7 @@ class HistoryStore:
         span = timedelta(hours=within_h)
         if not self.path.exists():
             return []
-        with self._connection() as conn:
+        with self._connection(reading=True) as conn:
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM checkins WHERE workout_at IS NOT NULL"
                 " AND workout_at >= ? AND workout_at <= ? AND at <= ? ORDER BY at, id",
@@ -191,7 +195,7 @@ class HistoryStore:
                 conn.execute("DELETE FROM checkins")
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
             conn.execute("VACUUM")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -199,8 +203,26 @@ class HistoryStore:
 
     # ---- connection and schema -------------------------------------------
 
-    def _connection(self) -> _Connection:
-        return _Connection(self)
+    def _connection(self, reading: bool = False) -> _Connection:
+        """``reading``: where the file cannot be opened for writing, read an in-memory copy instead."""
+        return _Connection(self, reading)
+
+    def _open_for_reading(self) -> sqlite3.Connection:
+        """A connection for queries: the file itself, or, where it cannot be written, a read-only copy."""
+        try:
+            return self._open()
+        except HistoryUnavailable as cannot_write:
+            if not self.path.is_file():
+                raise
+            try:
+                copy = read_only_copy(self.path)
+            except sqlite3.Error:
+                raise cannot_write from None
+            if not self.told_unwritable:
+                self.told_unwritable = True
+                full = folder_problem(self.path.parent) == "full"
+                self._notify(text("store.reading_disk_full" if full else "store.reading_read_only", path=self.path))
+            return copy
 
     def _open(self) -> sqlite3.Connection:
         """A ready connection: file created private, damage handled, schema current."""
@@ -297,12 +319,19 @@ class HistoryStore:
         detail = str(exc) or type(exc).__name__
         code = getattr(exc, "sqlite_errorcode", None)
         os_errno = getattr(exc, "errno", None)
-        if (code is not None and code & 0xFF == _SQLITE_FULL) or os_errno == errno.ENOSPC or "disk is full" in detail:
+        folder = folder_problem(self.path.parent)
+        if (
+            (code is not None and code & 0xFF == _SQLITE_FULL)
+            or os_errno == errno.ENOSPC
+            or "disk is full" in detail
+            or folder == "full"  # SQLite reports a full disk as "disk I/O error" when it cannot grow the log
+        ):
             return HistoryUnavailable(text("store.disk_full", path=self.path))
         if (
             (code is not None and code & 0xFF == _SQLITE_READONLY)
             or os_errno in (errno.EROFS, errno.EACCES, errno.EPERM)
             or "readonly" in detail
+            or folder == "read-only"
         ):
             return HistoryUnavailable(text("store.read_only", path=self.path))
         if isinstance(exc, OSError) and exc.strerror:
@@ -328,12 +357,13 @@ class HistoryStore:
 class _Connection:
     """Context manager: open a ready connection, translate SQLite faults, always close."""
 
-    def __init__(self, store: HistoryStore) -> None:
+    def __init__(self, store: HistoryStore, reading: bool = False) -> None:
         self._store = store
+        self._reading = reading
         self._conn: sqlite3.Connection | None = None
 
     def __enter__(self) -> sqlite3.Connection:
-        self._conn = self._store._open()
+        self._conn = self._store._open_for_reading() if self._reading else self._store._open()
         return self._conn
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
@@ -345,6 +375,35 @@ class _Connection:
         if isinstance(exc, sqlite3.Error):
             raise self._store._unavailable(exc) from None
 
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo an open transaction; never replaces the error being handled ("cannot rollback" hid "disk is full")."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
+#: below this much free space, a failed write is put down to a full disk (SQLite needs room for its log)
+FULL_BELOW_BYTES = 256 * 1024
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why nothing can be written in ``folder``, as far as the system says: "read-only", "full" or None.
+
+    Read-only: a read-only mount (an SD card the kernel remounted after errors) or no permission.
+    """
+    try:
+        info = os.statvfs(folder)
+        if info.f_flag & os.ST_RDONLY or not os.access(folder, os.W_OK):
+            return "read-only"
+        if info.f_bavail * info.f_frsize < FULL_BELOW_BYTES:
+            return "full"
+    except OSError:
+        pass
+    return None
 
 
 def _is_corruption(exc: BaseException) -> bool:
