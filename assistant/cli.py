@@ -132,6 +132,13 @@ def _main(argv: list[str]) -> int:
     if args.command == "config":
         print(format_settings(settings, sources, args.config or config_file_path()))
         return EXIT_OK
+    from assistant.datadir import DataDirError, check_data_dir
+
+    try:
+        check_data_dir(settings.data_dir)
+    except DataDirError as exc:
+        _print_err(str(exc))
+        return EXIT_USAGE
     if args.command == "models":
         from assistant.model_store import models_command
 

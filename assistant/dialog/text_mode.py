@@ -20,7 +20,9 @@ class TerminalMouth:
         self.out = out
 
     def say(self, text: str) -> None:
-        for line in text.splitlines():
+        from assistant.output import printable
+
+        for line in printable(text).splitlines():
             indent = "    " if line.startswith("  - ") else ""
             wrapped = textwrap.fill(line, WIDTH, subsequent_indent=indent) if line else ""
             self.out.write(wrapped + "\n")
@@ -43,7 +45,9 @@ class KeyboardEar:
         if not line:
             self.out.write("\n")
             return None
-        return Heard(line.rstrip("\n"))
+        from assistant.output import printable
+
+        return Heard(printable(line.rstrip("\n")))
 
 
 def text_checkin(lang: Language, settings: Settings, *, as_json: bool, use_history: bool,
