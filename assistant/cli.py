@@ -185,7 +185,7 @@ def _main(argv: list[str]) -> int:
         from assistant.service.command import service_command
 
         return service_command(args.action, settings, print_only=args.print_unit, config=args.config,
-                               wake_word=args.wake_word)
+                               wake_word=args.wake_word, sources=sources)
     if args.command == "mic-check":
         from assistant.audio.mic_check import mic_check_command
 
