@@ -19,11 +19,15 @@ from typing import Any, TextIO
 
 from assistant.config import Settings
 from assistant.nlu.language import Language
+from assistant.serve.state import AlreadyRunning
 from assistant.serve.signals import STOP_GRACE_S, Stopping, catch_signals_aside, detach_output
 
 #: exit status for a problem restarting cannot fix (bad model, no recogniser); the unit does not restart on it
 EXIT_CONFIG = 78
 RETRY_S = 2.0  #: how often a missing microphone is looked for again
+#: PortAudio block: 100 ms halves the audio thread's wake-ups against 50 ms (idle 1.02 -> 0.85 % of a
+#: core, docs/benchmarks.md); an answer's end reaches the recogniser ~25 ms later on average
+MIC_BLOCK_MS = 100
 MAX_RESTARTS = 3  #: "start again" this many times in one wake, then the check-in just goes on
 
 def log(message: str, out: TextIO | None = None) -> None:
@@ -49,6 +53,7 @@ class Serve:
     state: Any = None
     mouth: Any = None
     _stop_requested: bool = field(default=False, repr=False)
+    _mic_lock: Any = field(default=None, repr=False)
 
     # -- signals --------------------------------------------------------------
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
@@ -72,7 +77,7 @@ class Serve:
         while True:
             try:
                 rescan_devices()
-                mic = MicrophoneSource(self.settings.device)
+                mic = MicrophoneSource(self.settings.device, block_ms=MIC_BLOCK_MS)
             except AudioError as exc:
                 if str(exc) != said:
                     log(f"no microphone: {exc}; waiting for one to be plugged in")
@@ -81,11 +86,33 @@ class Serve:
                 continue
             if said is not None:
                 log("microphone back")
+            try:
+                self._lock_microphone(mic.device.name)
+            except BaseException:
+                mic.close()
+                raise
             self._open_mouth()
             if self.state is not None:
                 self.state.update(microphone=mic.device.name, speaker=getattr(getattr(self.mouth, "device", None),
                                                                               "name", None))
             return mic
+
+    def _lock_microphone(self, device_name: str) -> None:
+        """One serve per microphone (raises AlreadyRunning); the lock follows the microphone on a reopen."""
+        from assistant.serve.state import MicrophoneLock, microphone_key
+
+        if self._mic_lock is not None and self._mic_lock.key == microphone_key(device_name):
+            return
+        self._release_microphone()
+        try:
+            self._mic_lock = MicrophoneLock(device_name, self.settings.data_dir)
+        except OSError as exc:  # no private runtime folder: listen anyway, unguarded
+            log(f"cannot lock the microphone ({exc}); not checking for another serve on it")
+
+    def _release_microphone(self) -> None:
+        if self._mic_lock is not None:
+            self._mic_lock.release()
+            self._mic_lock = None
 
     def _open_mouth(self) -> None:
         from assistant.speech.tts import make_mouth
@@ -115,7 +142,11 @@ class Serve:
         except Stopping as why:
             log(f"stopped ({why})")
             return 0
+        except AlreadyRunning as exc:
+            log(str(exc))
+            return 1
         finally:
+            self._release_microphone()
             for s, handler in old.items():
                 signal.signal(s, handler)
 
@@ -228,32 +259,63 @@ def _force_exit() -> None:
     os._exit(0)
 
 
+def _take_data_dir(settings: Settings) -> tuple[Any | None, int | None]:
+    """The data folder made private and its lock taken: (lock, None), or (None, exit status) when serve must not run.
+
+    A folder that cannot be written (an SD card remounted read-only, a full disk) does not stop serve:
+    it says so once and listens anyway, without saving, rather than leave the device deaf.
+    """
+    from assistant.datadir import DataDirError, make_private
+    from assistant.history.store import folder_problem
+    from assistant.serve.state import AlreadyRunning, ServeLock
+
+    try:
+        note = make_private(settings.data_dir)
+    except DataDirError as exc:
+        log(str(exc))
+        return None, EXIT_CONFIG
+    if note:
+        log(note)
+    try:
+        return ServeLock(settings.data_dir), None
+    except AlreadyRunning as exc:
+        log(str(exc))
+        return None, 1
+    except OSError as exc:
+        problem = folder_problem(settings.data_dir)
+        if problem is None:
+            log(f"cannot use the data folder {settings.data_dir}: {exc.strerror or exc}; fix its permissions "
+                "or choose another with --data-dir")
+            return None, EXIT_CONFIG
+        fix = "free some space" if problem == "full" else "check the SD card (dmesg), then reboot"
+        log(f"the data folder {settings.data_dir} is {problem}: check-ins cannot be saved until it is fixed "
+            f"({fix}); listening anyway")
+        return None, None
+
+
 def serve_command(lang: Language, settings: Settings, *, once: bool = False) -> int:
-    """`backcheck serve`: take the lock, load the wake word and recogniser, then listen for ever."""
-    from assistant.serve.state import AlreadyRunning, ServeLock, ServeState
+    """`backcheck serve`: take the locks, load the wake word and recogniser, then listen for ever."""
+    from assistant.serve.state import ServeState
     from assistant.voice.engine import open_recognizer
     from assistant.wake.detector import WakeDetector, WakeWordError
 
-    try:
-        lock = ServeLock(settings.data_dir)
-    except AlreadyRunning as exc:
-        log(str(exc))
-        return 1
-    except OSError as exc:
-        log(f"cannot use the data folder {settings.data_dir}: {exc.strerror or exc}; fix its permissions "
-            "or choose another with --data-dir")
-        return EXIT_CONFIG
+    os.umask(0o077)  # everything serve writes is private, like the history: state, lock, log
+    lock, status = _take_data_dir(settings)
+    if status is not None:
+        return status
     try:
         try:
             detector = WakeDetector(settings.wake_word)
         except WakeWordError as exc:
             log(str(exc))
             return EXIT_CONFIG
-        recognizer = open_recognizer(settings, lang)
+        # a damaged Vosk model must not stop serve: it is proved in a child process, and serve falls back
+        recognizer = open_recognizer(settings, lang, fallback=True, prove_loads=True)
         if recognizer is None:
             return EXIT_CONFIG
         state = ServeState(settings.data_dir, wake_word=settings.wake_word, microphone=None, speaker=None)
         serve = Serve(lang, settings, detector, recognizer, once=once, state=state, catch_signals_aside=True)
         return serve.run()
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
