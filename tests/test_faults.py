@@ -31,9 +31,15 @@ def _start(virtual_audio, data_dir: Path, *extra: str, person: bool = True, **kw
 
 
 def _wake(virtual_audio, serve: ServeProcess, count: int = 1) -> float:  # type: ignore[no-untyped-def]
-    virtual_audio.play_into_mic(said(WAKE))
-    serve.wait_for("wake word heard \\(", count=count, timeout=30)
-    return time.monotonic()
+    """Say the wake word until serve hears it (espeak-ng's "alexa" is heard 9 times in 10, not always)."""
+    for attempt in range(3):
+        virtual_audio.play_into_mic(said(WAKE, voice=("en-gb", "en-us", "en")[attempt]))
+        try:
+            serve.wait_for("wake word heard \\(", count=count, timeout=8)
+            return time.monotonic()
+        except AssertionError:
+            continue
+    raise AssertionError(f"the wake word was not heard in three tries:\n{serve.log}")
 
 
 def _decided_level(serve: ServeProcess) -> str | None:
@@ -90,7 +96,7 @@ def test_kill_9_at_random_points_of_a_spoken_check_in_never_loses_a_decided_verd
     assert len(history(tmp_path)) >= 2  # at least the first run and the kill in the read-back
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_stop_signal_mid_check_in_saves_it_once_and_exits_cleanly(virtual_audio, tmp_path: Path, sig: int) -> None:  # type: ignore[no-untyped-def]
     serve = _start(virtual_audio, tmp_path)
     try:
@@ -135,10 +141,11 @@ def test_a_closed_terminal_sighup_keeps_serve_listening_and_the_check_in_saved(v
         assert "terminal was closed (SIGHUP); still listening" in _log_file_lines(log_file)
         assert "check-in finished" in _log_file_lines(log_file), _log_file_lines(log_file)
         # and it still hears the wake word afterwards
-        virtual_audio.play_into_mic(said(WAKE))
-        end = time.monotonic() + 30
-        while _log_file_lines(log_file).count("wake word heard (") < 1 and time.monotonic() < end:
-            time.sleep(0.2)
+        for voice in ("en-gb", "en-us", "en"):
+            virtual_audio.play_into_mic(said(WAKE, voice=voice))
+            end = time.monotonic() + 8
+            while "wake word heard (" not in _log_file_lines(log_file) and time.monotonic() < end:
+                time.sleep(0.2)
         assert "wake word heard (" in _log_file_lines(log_file)
     finally:
         rc = serve.stop()
@@ -179,11 +186,11 @@ def test_the_microphone_removed_mid_check_in_and_added_back(virtual_audio, tmp_p
         subprocess.run(["pactl", "set-default-source", "vmic"], check=True)
         time.sleep(3.0)
         _wake(virtual_audio, serve, count=2)
-        serve.wait_for("check-in finished", count=1, timeout=180)
+        serve.wait_for("check-in finished", count=2, timeout=180)
     finally:
         rc = serve.stop()
     assert rc == 0 and "Traceback" not in serve.log, serve.log
-    assert len(history(tmp_path)) >= 2, serve.log
+    assert len(history(tmp_path)) == 2, serve.log  # the interrupted check-in and the one after
 
 
 def _garbage_vosk_model(models: Path) -> Path:

@@ -130,6 +130,9 @@ class Serve:
         if threading.current_thread() is threading.main_thread():  # only the main thread may take signals
             old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
             if self.catch_signals_aside:
+                # threads started before this point (the recognisers' own) do not block the signals: a
+                # SIGHUP delivered to one of them must not take the default action (terminate)
+                old[signal.SIGHUP] = signal.signal(signal.SIGHUP, lambda _s, _f: self._hung_up())
                 catch_signals_aside(self._hung_up, _force_exit)
         log(f"listening for the wake word {self.detector.model.phrase!r} (model {self.detector.name})")
         try:
