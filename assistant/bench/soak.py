@@ -30,6 +30,17 @@ def _proc(pid: int) -> tuple[float, float, int, int]:
     return cpu, rss, threads, len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def _busy(serve: object, t0: float, t1: float) -> bool:
+    """Was a check-in going on at any time between t0 and t1 (seconds since serve started)?"""
+    woke = [t for t, line in serve.lines if "wake word heard (" in line]  # type: ignore[attr-defined]
+    done = [t for t, line in serve.lines if "check-in finished" in line or "partial check-in" in line]  # type: ignore[attr-defined]
+    for i, w in enumerate(woke):
+        end = done[i] if i < len(done) else float("inf")
+        if w <= t1 and end >= t0:
+            return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m assistant.bench.soak", description=__doc__.split("\n\n")[0])
     p.add_argument("--minutes", type=float, default=60.0, help="how long serve runs (default 60)")
@@ -59,7 +70,6 @@ def main(argv: list[str] | None = None) -> int:
         last_cpu, last_t = _proc(serve.proc.pid)[0], start
         next_checkin = start + 30.0
         next_sample = start + args.sample
-        checkin_in_sample = False
         print("| minute | RSS MB | CPU % of a core (last interval) | threads | open files | check-ins saved |")
         print("|---:|---:|---:|---:|---:|---:|", flush=True)
         while time.monotonic() - start < args.minutes * 60:
@@ -67,18 +77,16 @@ def main(argv: list[str] | None = None) -> int:
             if now >= next_checkin:
                 audio.play_into_mic(said(WAKE))
                 next_checkin += args.every * 60
-                checkin_in_sample = True
             if now >= next_sample:
                 cpu, rss, threads, fds = _proc(serve.proc.pid)
                 saved = serve.log.count("verdict decided")
                 pct = 100 * (cpu - last_cpu) / (now - last_t)
-                rows.append(((now - start) / 60, rss, pct, threads, fds, saved, checkin_in_sample))
-                print(f"| {rows[-1][0]:.0f} | {rss:.0f} | {pct:.2f}{' (check-in)' if checkin_in_sample else ''} | "
+                busy = _busy(serve, last_t - serve.started, now - serve.started)
+                rows.append(((now - start) / 60, rss, pct, threads, fds, saved, busy))
+                print(f"| {rows[-1][0]:.0f} | {rss:.0f} | {pct:.2f}{' (check-in)' if busy else ''} | "
                       f"{threads} | {fds} | {saved} |", flush=True)
                 last_cpu, last_t = cpu, now
                 next_sample += args.sample
-                checkin_in_sample = serve.when("check-in finished") is not None and \
-                    serve.log.count("wake word heard (") > serve.log.count("check-in finished")
             if serve.proc.poll() is not None:
                 print(f"soak: serve stopped (exit {serve.proc.returncode}):\n{serve.log}", file=sys.stderr)
                 return 1
