@@ -80,6 +80,7 @@ def open_recognizer(settings: Settings, lang: Language, *, announce: bool = True
         if missing:
             shown = sorted(missing)
             more = f" and {len(shown) - 12} more" if len(shown) > 12 else ""
-            _say(f"the {recognizer.engine} model does not know {len(shown)} words of the answers "
+            words = "word" if len(shown) == 1 else "words"
+            _say(f"the {recognizer.engine} model does not know {len(shown)} {words} of the answers "
                  f"(phrases with them are left out): {', '.join(shown[:12])}{more}")
     return recognizer
