@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.speech.recognizer import ENGINES
+from assistant.speech.voices import VOICE_CHOICES
 
 __all__ = [
     "ConfigError",
@@ -73,8 +74,10 @@ class Settings:
         device: microphone, as a name (or part of one) or a PortAudio index;
             ``None`` is the system default input.
         output_device: speaker for the spoken questions, same form as ``device``.
+        voice: who speaks: ``"hibari"`` (the natural neural voice, default), ``"espeak-ng"`` or
+            ``"pyttsx3"`` (the classic voices; also the fallback when the natural one cannot load).
         tts_rate: speaking rate of the voice in words per minute.
-        tts_voice: text-to-speech voice id or name; ``None`` is the engine default.
+        tts_voice: espeak-ng / pyttsx3 voice id or name; ``None`` is the engine default.
         language: language code of the questions and answers (``intents/<language>``).
         data_dir: where BackCheck keeps its data; default
             ``$XDG_DATA_HOME/backcheck`` (``~/.local/share/backcheck``).
@@ -98,6 +101,7 @@ class Settings:
     model_dir: Path | None = None
     device: str | None = None
     output_device: str | None = None
+    voice: str = VOICE_CHOICES[0]
     tts_rate: int = 165
     tts_voice: str | None = None
     language: str = "en"
@@ -217,7 +221,7 @@ def _convert(name: str, value: Any, *, from_text: bool, base: Path | None, home:
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {type(value).__name__} {value!r}")
     text = value.strip()
-    choices = {"engine": ENGINES, "wake_word": WAKE_WORDS, "earcons": EARCONS}.get(name)
+    choices = {"engine": ENGINES, "wake_word": WAKE_WORDS, "earcons": EARCONS, "voice": VOICE_CHOICES}.get(name)
     if choices is not None:
         text = text.lower().replace("-", "_") if name == "wake_word" else text.lower()
         if text not in choices:
