@@ -93,6 +93,8 @@ class Settings:
             keep the microphone open for ever.
         wake_word: the wake word ``backcheck serve`` listens for: one of
             :data:`WAKE_WORDS` (see the README for why ``alexa`` is the default).
+        voice_cache: where the voice's prepared prompts are kept (one folder per voice); default
+            ``data_dir/voice-cache``.
         earcons: listening tones: ``"all"`` (after the wake word and before each
             answer), ``"wake"`` (only after the wake word and at the end) or ``"off"``.
     """
@@ -108,6 +110,7 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: _default_data_dir(os.environ))
     models_dir: Path | None = None
     history_db: Path | None = None
+    voice_cache: Path | None = None
     confirm_threshold: float = 0.9
     silence_timeout_s: float = 8.0
     max_answer_s: float = 15.0
@@ -120,6 +123,8 @@ class Settings:
             object.__setattr__(self, "models_dir", self.data_dir / "models")
         if self.history_db is None:
             object.__setattr__(self, "history_db", self.data_dir / "history.sqlite3")
+        if self.voice_cache is None:
+            object.__setattr__(self, "voice_cache", self.data_dir / "voice-cache")
 
     @property
     def model_search_dirs(self) -> tuple[Path, ...]:
@@ -133,8 +138,8 @@ class Settings:
 
 # --- field descriptions -----------------------------------------------------
 
-_PATH_FIELDS = {"model_dir", "data_dir", "models_dir", "history_db"}
-_DERIVED = {"models_dir": "models", "history_db": "history.sqlite3"}
+_PATH_FIELDS = {"model_dir", "data_dir", "models_dir", "history_db", "voice_cache"}
+_DERIVED = {"models_dir": "models", "history_db": "history.sqlite3", "voice_cache": "voice-cache"}
 _OPTIONAL = {"model_dir", "device", "output_device", "tts_voice"}
 _INT_FIELDS = {"tts_rate"}
 _FLOAT_FIELDS = {"confirm_threshold", "silence_timeout_s", "max_answer_s"}

@@ -253,10 +253,18 @@ class SpeakerMouth:
             return
         ready: queue.Queue[tuple[np.ndarray, int] | BaseException | None] = queue.Queue()
         stop = threading.Event()
+        # the prepared sentences at the start (a question, a verdict's headline) go out at once, as one stream
+        first: list[tuple[np.ndarray, int]] = []
+        for sentence in parts if self.cache is not None else ():
+            x = self.cache.get(sentence)
+            if x is None:
+                break
+            first.append((x, self.speech.sample_rate))
+        rest = parts[len(first):]
 
         def make() -> None:
             try:
-                for sentence in parts:
+                for sentence in rest:
                     if stop.is_set():
                         break
                     ready.put(self.audio_for(sentence))
@@ -272,8 +280,8 @@ class SpeakerMouth:
         held: tuple[np.ndarray, int] | None = None  # made at another rate (the voice was replaced): next batch
         try:
             while not self._interrupted.is_set():
-                batch = [held] if held is not None else []
-                held = None
+                batch = first or ([held] if held is not None else [])
+                first, held = [], None
                 finished = False
                 while True:  # take everything already made: prepared sentences play as one stream, no gap
                     item = self._next(ready, wait=not batch)

@@ -11,10 +11,6 @@ from typing import Any, TextIO
 from assistant.config import Settings
 from assistant.nlu.language import Language
 
-#: the prompt cache's folder inside the data folder
-CACHE_DIR = "voice-cache"
-
-
 def open_mouth(settings: Settings, lang: Language, *, echo: TextIO | None = None,
                notice: Callable[[str], None] | None = None, prepare: bool = True) -> Any:
     """The speaker for spoken check-ins (a PrintMouth when there is none), its prompts being prepared.
@@ -29,7 +25,7 @@ def open_mouth(settings: Settings, lang: Language, *, echo: TextIO | None = None
     from assistant.speech.voices import load_voice
 
     speech = load_voice(settings.voice, settings.tts_rate, settings.tts_voice, notice)
-    cache = PromptCache(speech, settings.data_dir / CACHE_DIR)
+    cache = PromptCache(speech, settings.voice_cache)
     mouth = make_mouth(settings.tts_rate, settings.tts_voice, settings.output_device, echo=echo, notice=notice,
                        speech=speech, cache=cache)
     if prepare and getattr(mouth, "cache", None) is cache:
