@@ -324,3 +324,36 @@ def test_open_mouth_prepares_the_prompts(monkeypatch: pytest.MonkeyPatch, lang: 
     assert m.cache.wait(30)
     assert m.cache.missing(prompt_sentences(lang)) == [] and voice.made[0].startswith("Hi, I'm BackCheck.")
     assert threading.active_count() >= 1
+
+
+@pytest.mark.speech
+def test_the_natural_voice_is_understood_by_the_recogniser(tmp_path: Path) -> None:
+    """What hibari says, BackCheck's own recogniser hears: the same check script/pi-check runs on arm64."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    for word, slot, value in (("seven", "pain_score", 7), ("yes", "bladder_bowel", True), ("no", "leg_weakness", False)):
+        wav = tmp_path / f"{word}.wav"
+        said = subprocess.run([sys.executable, "-m", "assistant", "voice", "--out", str(wav), word],
+                              capture_output=True, text=True, cwd=REPO, timeout=120)
+        assert said.returncode == 0 and "hibari" in said.stderr, said.stderr
+        heard = subprocess.run([sys.executable, "-m", "assistant", "listen", "--slot", slot, "--json", str(wav)],
+                               capture_output=True, text=True, cwd=REPO, timeout=120)
+        assert json.loads(heard.stdout.strip().splitlines()[-1])["value"] == value, heard.stdout
+
+
+def test_voice_command_reports_a_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.config import load_settings
+    from assistant.speech import natural_voice, voices
+    from assistant.speech.voice_command import voice_command
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng not installed")
+    monkeypatch.setattr(voices, "_LOADED", {})
+    monkeypatch.setitem(natural_voice.HIBARI_FILES, "vocab.json", "0" * 64)
+    settings, _ = load_settings(env={"BACKCHECK_VOICE_CACHE": str(tmp_path)})
+    assert voice_command(["--out", str(tmp_path / "q.wav"), "Is it sharp?"], settings) == 1
+    assert (tmp_path / "q.wav").stat().st_size > 10000  # espeak-ng still spoke
