@@ -125,7 +125,7 @@ def _mouth(monkeypatch: pytest.MonkeyPatch, voice: Any, cache: PromptCache | Non
     mouth = tts.SpeakerMouth(speech=voice, cache=cache, notice=notices.append)
     played: list[tuple[float, np.ndarray, int]] = []
 
-    def play(x: np.ndarray, sr: int, *, fresh: bool = True) -> None:
+    def play(x: np.ndarray, sr: int) -> None:
         played.append((time.monotonic(), x, sr))
         mouth.last_duration_s = x.size / sr
         time.sleep(0.2)  # "playing"

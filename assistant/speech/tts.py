@@ -211,6 +211,7 @@ class SpeakerMouth:
         self.last_first_audio_s = 0.0
         """seconds from the last ``say()`` to its first sound being handed to the speaker"""
         self._interrupted = threading.Event()
+        self._speaking = False
 
     def say(self, text: str) -> None:
         if self.echo is not None:
@@ -275,6 +276,7 @@ class SpeakerMouth:
         maker = threading.Thread(target=make, name="synthesise", daemon=True)
         maker.start()
         self._interrupted.clear()
+        self._speaking = True
         pause_s = float(getattr(self.speech, "pause_s", 0.0))
         total = 0.0
         held: tuple[np.ndarray, int] | None = None  # made at another rate (the voice was replaced): next batch
@@ -302,12 +304,13 @@ class SpeakerMouth:
                     x = np.concatenate([p for a, _ in batch for p in (a.astype(np.float32), gap)][:-1])
                     if total == 0.0:
                         self.last_first_audio_s = time.monotonic() - started
-                    self.play(x, sr, fresh=False)
+                    self.play(x, sr)
                     total += self.last_duration_s
                 if finished and held is None:
                     break
         finally:
             stop.set()
+            self._speaking = False
             self.last_duration_s = total
 
     def _next(self, ready: queue.Queue[tuple[np.ndarray, int] | BaseException | None],
@@ -320,14 +323,14 @@ class SpeakerMouth:
                 if not wait or self._interrupted.is_set():
                     return _NOTHING_YET
 
-    def play(self, x: np.ndarray, sample_rate: int, *, fresh: bool = True) -> None:
+    def play(self, x: np.ndarray, sample_rate: int) -> None:
         """Play float mono samples; return once they have been played (or :meth:`interrupt` was called).
 
-        ``fresh`` forgets an earlier interrupt (False inside one utterance: an interrupt ends all of it).
+        A new play forgets an earlier interrupt, except inside one utterance (an interrupt ends all of it).
         """
         sd = import_sounddevice()
         self.last_duration_s = x.size / sample_rate
-        if fresh:
+        if not self._speaking:
             self._interrupted.clear()
         started = time.monotonic()
         try:
