@@ -135,6 +135,13 @@ def _main(argv: list[str]) -> int:
     if args.command == "config":
         print(format_settings(settings, sources, args.config or config_file_path()))
         return EXIT_OK
+    from assistant.datadir import DataDirError, check_data_dir
+
+    try:
+        check_data_dir(settings.data_dir)
+    except DataDirError as exc:
+        _print_err(str(exc))
+        return EXIT_USAGE
     if args.command == "models":
         from assistant.model_store import models_command
 
@@ -193,7 +200,7 @@ def _main(argv: list[str]) -> int:
         from assistant.service.command import service_command
 
         return service_command(args.action, settings, print_only=args.print_unit, config=args.config,
-                               wake_word=args.wake_word)
+                               wake_word=args.wake_word, sources=sources)
     if args.command == "mic-check":
         from assistant.audio.mic_check import mic_check_command
 

@@ -48,6 +48,8 @@ WAKE_WORDS = ("alexa", "hey_mycroft", "okay_nabu", "hey_jarvis")
 #: when the listening tones play: after the wake word and before every answer, only around the wake, never
 EARCONS = ("all", "wake", "off")
 ENV_PREFIX = "BACKCHECK_"
+#: the longest answer that may be configured: a 30 s answer peaks at about 450 MB with the default engine
+MAX_ANSWER_CEILING_S = 30.0
 CONFIG_ENV = "BACKCHECK_CONFIG"
 APP_NAME = "backcheck"
 
@@ -255,6 +257,9 @@ def _check_range(name: str, value: Any) -> None:
         raise ValueError(f"expected a confidence between 0 and 1, got {value}")
     if name in ("silence_timeout_s", "max_answer_s") and not value > 0:
         raise ValueError(f"expected a number of seconds above 0, got {value}")
+    if name == "max_answer_s" and value > MAX_ANSWER_CEILING_S:
+        # the recogniser keeps an answer's audio and features: memory grows with its length
+        raise ValueError(f"expected at most {MAX_ANSWER_CEILING_S:g} seconds (an answer, not a recording), got {value}")
 
 
 def _unknown_key_message(key: str) -> str:

@@ -5,8 +5,18 @@ Kept out of cli.py so the conversation and voice modules do not depend on the co
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any, TextIO
+
+#: terminal control characters (C0 but tab and newline, DEL, C1) and Unicode bidirectional overrides
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters: a typed or stored answer must never drive the terminal
+    (an escape sequence can clear the screen, retitle the window or hide the lines before it)."""
+    return _CONTROLS.sub("", text)
 
 
 def dump_json(obj: Any, out: TextIO | None = None) -> None:

@@ -18,10 +18,20 @@ SHARED = Path(os.environ.get("BACKCHECK_SHARED", REPO.parent / "shared"))
 AUDIO_FIXTURES = {"virtual_audio"}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--faults", action="store_true",
+                     help="also run the fault tests (marker faults: real serve processes, signals, kill -9; minutes)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if AUDIO_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.audio)
+    if not config.getoption("--faults"):  # the normal suite stays fast; .ci/run runs these as their own step
+        slow = [item for item in items if item.get_closest_marker("faults") is not None]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if item.get_closest_marker("faults") is None]
 
 
 @pytest.fixture(scope="session")

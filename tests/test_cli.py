@@ -73,6 +73,23 @@ def test_bad_audit_files_exit_2_with_a_message(tmp_path: Path, content: str, wor
 def test_missing_audit_file() -> None:
     res = run("audit", "no/such/file.yaml")
     assert res.returncode == 2 and "missing" in res.stderr and "Traceback" not in res.stderr
+    assert "Reinstall" not in res.stderr  # the person's own file is missing, not BackCheck's data
+
+
+def test_a_data_dir_that_is_a_file_is_named_and_nothing_else_runs(tmp_path: Path) -> None:
+    afile = tmp_path / "notes.txt"
+    afile.write_text("mine\n")
+    for args in (("history",), ("--text",)):
+        res = run("--data-dir", str(afile), *args)
+        assert res.returncode == 2 and f"the data folder {afile} is a file, not a folder" in res.stderr
+        assert "File exists" not in res.stderr and "No check-ins" not in res.stdout
+    assert afile.read_text() == "mine\n"
+
+
+def test_control_characters_typed_in_an_answer_never_reach_the_terminal() -> None:
+    res = run("--no-history", "--text", stdin="no\x1b[2J\x1b]0;title\x07\x9b\nno\n")
+    assert "\x1b" not in res.stdout and "\x07" not in res.stdout and "\x9b" not in res.stdout
+    assert "Here's what I learned" in res.stdout or "stopping" in res.stdout.lower()
 
 
 def test_text_check_in_end_to_end() -> None:

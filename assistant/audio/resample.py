@@ -69,3 +69,62 @@ def resample_poly(x: np.ndarray, up: int, down: int) -> np.ndarray:
 def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     """Resample float samples from ``rate_in`` Hz to ``rate_out`` Hz."""
     return resample_poly(x, rate_out, rate_in)
+
+
+class StreamResampler:
+    """:func:`resample` block by block, in bounded memory, with exactly the same output.
+
+    Why: a recording may be hours long (or endless, like a device file), and converting it whole
+    grows memory with its length. Each output sample needs only the last ``taps`` input samples, so
+    only those are kept between blocks; the sums are formed in the same order as :func:`resample_poly`,
+    so the concatenated output equals it bit for bit.
+    """
+
+    def __init__(self, rate_in: int, rate_out: int) -> None:
+        g = gcd(rate_in, rate_out)
+        self.up, self.down = rate_out // g, rate_in // g
+        self._table, self._half_len = _polyphase_filter(self.up, self.down)
+        self._taps = self._table.shape[0]
+        self._kept = np.zeros(0)  #: input samples still needed, starting at global index ``_kept_at``
+        self._kept_at = 0
+        self._seen = 0  #: input samples fed so far
+        self._next = 0  #: index of the next output sample
+
+    def process(self, x: np.ndarray) -> np.ndarray:
+        """Feed the next input samples; return every output sample they complete."""
+        x = np.asarray(x, dtype=np.float64)
+        if self.up == self.down:
+            return x.copy()
+        self._kept = np.concatenate([self._kept, x])
+        self._seen += x.size
+        ready = -(-(self._seen * self.up - self._half_len) // self.down)  # outputs whose inputs are all here
+        return self._emit(max(ready, self._next))
+
+    def flush(self) -> np.ndarray:
+        """The last output samples (the input ended; beyond it counts as silence)."""
+        if self.up == self.down:
+            return np.zeros(0)
+        return self._emit(-(-self._seen * self.up // self.down))
+
+    def _emit(self, end: int) -> np.ndarray:
+        if end <= self._next:
+            return np.zeros(0)
+        t = np.arange(self._next, end, dtype=np.int64) * self.down + self._half_len
+        base, phase = t // self.up, t % self.up
+        lo = int(base[0]) - self._taps + 1
+        hi = int(base[-1]) + 1
+        seg = np.zeros(hi - lo)  # input samples lo..hi-1; outside what was fed, zeros
+        a, b = max(lo, self._kept_at), min(hi, self._kept_at + self._kept.size)
+        if b > a:
+            seg[a - lo:b - lo] = self._kept[a - self._kept_at:b - self._kept_at]
+        y = np.zeros(end - self._next)
+        idx = base - lo
+        for i in range(self._taps):
+            y += self._table[i][phase] * seg[idx - i]
+        self._next = end
+        keep_from = (end * self.down + self._half_len) // self.up - self._taps + 1
+        if keep_from > self._kept_at:
+            drop = min(keep_from - self._kept_at, self._kept.size)
+            self._kept = self._kept[drop:]
+            self._kept_at += drop
+        return y

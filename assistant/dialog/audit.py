@@ -58,6 +58,10 @@ class AuditResult:
 
 def load_vignettes(path: Path) -> list[Vignette]:
     """Read and check an audit file; raise AuditFileError with a clear message."""
+    if not Path(path).is_file():
+        what = "is a folder, not a file" if Path(path).is_dir() else "no such file (the audit file is missing)"
+        raise AuditFileError(f"{path}: {what}; give an audit file (a YAML list of vignettes, see the contract's "
+                             "audit format), e.g. ../shared/vignettes/dev.yaml")
     try:
         data = load_yaml(path)
     except IntentDataError as exc:

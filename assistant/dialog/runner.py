@@ -1,7 +1,7 @@
 """Drive a Conversation with any ear (where words come from) and any mouth (where words go)."""
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Callable, Protocol
 
 from assistant.dialog.conversation import CheckInResult, Conversation, Expectation, Heard
 
@@ -25,8 +25,13 @@ class SilentMouth:
         return None
 
 
-def run_checkin(conversation: Conversation, ear: Ear, mouth: Mouth) -> CheckInResult:
-    """Run one check-in to its end and return what it learned."""
+def run_checkin(conversation: Conversation, ear: Ear, mouth: Mouth,
+                on_decided: Callable[[CheckInResult], object] | None = None) -> CheckInResult:
+    """Run one check-in to its end and return what it learned.
+
+    ``on_decided`` gets the result as soon as the verdict is decided, before it is said: reading a
+    verdict aloud takes up to a minute, and a power cut in that minute must not lose the check-in.
+    """
     mouth.say(conversation.opening())
     while not conversation.finished:
         try:
@@ -34,6 +39,9 @@ def run_checkin(conversation: Conversation, ear: Ear, mouth: Mouth) -> CheckInRe
         except KeyboardInterrupt:
             heard = None
         reply = conversation.hear(heard)
+        if conversation.finished and on_decided is not None:
+            assert conversation.result is not None
+            on_decided(conversation.result)
         if reply:
             mouth.say(reply)
     assert conversation.result is not None

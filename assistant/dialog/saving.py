@@ -125,8 +125,25 @@ def finish_checkin(lang: Language, store: Any | None, result: CheckInResult, *, 
     try:
         store.add(StoredCheckIn.from_dict(record))
     except (HistoryError, OSError) as exc:
+        if getattr(store, "told_unwritable", False):  # said at the start already: once is enough
+            return record, lang.lines["not_saved_told"]
         return record, _not_saved(lang, exc)
     return record, None
+
+
+class CheckInSaver:
+    """Saves one check-in exactly once, whoever asks first: the moment the verdict is decided (before it
+    is read aloud), a stop signal mid-check-in, or the end of the session."""
+
+    def __init__(self, lang: Language, store: Any | None, *, source: str) -> None:
+        self.lang, self.store, self.source = lang, store, source
+        self.saved: tuple[dict[str, Any], str | None] | None = None
+
+    def save(self, result: CheckInResult) -> tuple[dict[str, Any], str | None]:
+        """The record and the note (None, or why it could not be saved); saves on the first call only."""
+        if self.saved is None:
+            self.saved = finish_checkin(self.lang, self.store, result, source=self.source)
+        return self.saved
 
 
 def record_audit(lang: Language, settings: Settings, results: list[Any]) -> str:

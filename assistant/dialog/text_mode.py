@@ -20,7 +20,9 @@ class TerminalMouth:
         self.out = out
 
     def say(self, text: str) -> None:
-        for line in text.splitlines():
+        from assistant.output import printable
+
+        for line in printable(text).splitlines():
             indent = "    " if line.startswith("  - ") else ""
             wrapped = textwrap.fill(line, WIDTH, subsequent_indent=indent) if line else ""
             self.out.write(wrapped + "\n")
@@ -43,19 +45,22 @@ class KeyboardEar:
         if not line:
             self.out.write("\n")
             return None
-        return Heard(line.rstrip("\n"))
+        from assistant.output import printable
+
+        return Heard(printable(line.rstrip("\n")))
 
 
 def text_checkin(lang: Language, settings: Settings, *, as_json: bool, use_history: bool,
                  inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     """Run one typed check-in. With --json the dialogue goes to stderr and the record to stdout."""
-    from assistant.dialog.saving import finish_checkin, start_conversation
+    from assistant.dialog.saving import CheckInSaver, start_conversation
     from assistant.output import dump_json
 
     talk = sys.stderr if as_json else out
     conv, store = start_conversation(lang, settings, use_history=use_history, source="text")
-    result = run_checkin(conv, KeyboardEar(inp, talk), TerminalMouth(talk))
-    record, note = finish_checkin(lang, store, result, source="text")
+    saver = CheckInSaver(lang, store, source="text")
+    result = run_checkin(conv, KeyboardEar(inp, talk), TerminalMouth(talk), on_decided=saver.save)
+    record, note = saver.save(result)
     if note:
         TerminalMouth(talk).say(note)
     if as_json:

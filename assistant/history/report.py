@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import tzinfo
 from pathlib import Path
 
+from ..output import printable
 from .messages import text
 from .store import HistoryError, StoredCheckIn
 
@@ -63,7 +64,7 @@ def format_table(checkins: Sequence[StoredCheckIn], tz: tzinfo | None = None, re
                 unknown if c.hours_since_workout is None else f"{c.hours_since_workout:.0f} h",
                 unknown if c.pain_score is None else f"{c.pain_score}/10",
                 c.level,
-                _shorten(reason, reason_width),
+                _shorten(printable(reason), reason_width),
             ]
         )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]

@@ -1,9 +1,13 @@
 """Past check-ins on disk, so a follow-up can compare today with yesterday.
 
+(The records and their helpers live in ``records.py``, the schema steps in ``migrations.py``;
+everything is re-exported here.)
+
 One SQLite file (WAL mode, private to the user: mode 0600). Expected faults
 never surface as tracebacks: a damaged file is moved aside and a fresh one
 started; an unwritable or full disk raises `HistoryUnavailable` with a message
-that says what to do, so the caller can finish the check-in anyway.
+that says what to do, so the caller can finish the check-in anyway; a file
+that cannot be written is still read (a read-only copy), so it can be rescued.
 """
 
 from __future__ import annotations
@@ -15,12 +19,27 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from .messages import text
+from .migrations import SCHEMA_V1, SCHEMA_VERSION, migrate
+from .readonly import read_only_copy
+from .records import (
+    _COLUMNS,
+    FOLLOW_UP_DAYS,
+    LEVELS,
+    SAME_WORKOUT_H,
+    BadCheckIn,
+    HistoryError,
+    HistoryUnavailable,
+    StoredCheckIn,
+    _aware,
+    _iso,
+    _row_to_checkin,
+    default_history_path,
+)
 
 __all__ = [
     "LEVELS",
@@ -38,176 +57,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LEVELS: tuple[str, ...] = ("emergency", "urgent", "doctor", "normal")
-"""Triage levels, most serious first (contract.md)."""
-
-SAME_WORKOUT_H = 3.0
-"""Two check-ins belong to the same workout when their workout times differ by at most this."""
-
-FOLLOW_UP_DAYS = 7.0
-"""A workout whose last check-in is older than this is not followed up any more."""
-
 BUSY_TIMEOUT_S = 15.0
 """How long a writer waits for another check-in's write to finish before giving up."""
-
-SCHEMA_VERSION = 2
-
-SCHEMA_V1: tuple[str, ...] = (
-    """CREATE TABLE IF NOT EXISTS checkins (
-        id INTEGER PRIMARY KEY,
-        at TEXT NOT NULL,
-        workout_at TEXT,
-        hours REAL,
-        level TEXT NOT NULL CHECK (level IN ('emergency', 'urgent', 'doctor', 'normal')),
-        finished INTEGER NOT NULL,
-        slots TEXT NOT NULL,
-        reasons TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS checkins_at ON checkins(at)",
-)
-"""The first shipped schema (user_version 1). Kept verbatim so migrations can be tested."""
 
 _SQLITE_READONLY = 8
 _SQLITE_CORRUPT = 11
 _SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
-
-
-class HistoryError(Exception):
-    """Any expected history fault; the message is meant for the person."""
-
-
-class HistoryUnavailable(HistoryError):
-    """The history file cannot be opened or written (read-only, full disk, bad path)."""
-
-
-class BadCheckIn(HistoryError, ValueError):
-    """A record that cannot be stored as it is (unknown level, missing time)."""
-
-
-@dataclass
-class StoredCheckIn:
-    """One finished or stopped check-in, as kept in the history."""
-
-    at: datetime
-    """When the check-in happened (timezone-aware)."""
-    level: str
-    """Triage level: emergency, urgent, doctor or normal."""
-    slots: dict[str, Any] = field(default_factory=dict)
-    """Contract slots; None means the person could not answer."""
-    reasons: list[str] = field(default_factory=list)
-    """Why the level was chosen, most important first."""
-    hours_since_workout: float | None = None
-    """Hours between the workout and the check-in, never negative; None when unknown."""
-    workout_at: datetime | None = None
-    """When the workout was (at - hours_since_workout); None when unknown."""
-    finished: bool = True
-    """False when the person stopped the check-in early."""
-    source: str = "text"
-    """voice, text or audit ("unknown" for check-ins saved before schema v2)."""
-    id: int | None = None
-    """Row id once stored."""
-    workout_id: int | None = None
-    """Check-ins of the same workout share this (the id of the workout's first check-in)."""
-
-    @property
-    def pain_score(self) -> int | None:
-        """The pain score slot as an int, or None when unknown."""
-        value = self.slots.get("pain_score")
-        if isinstance(value, bool) or value is None:
-            return None
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return None
-
-    @property
-    def main_reason(self) -> str:
-        """The first reason, or an empty string."""
-        return self.reasons[0] if self.reasons else ""
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> StoredCheckIn:
-        """Build from the lead's JSON-like record (times as ISO 8601 strings or datetimes)."""
-        try:
-            at = _parse_time(data["at"])
-        except KeyError:
-            raise BadCheckIn(text("store.bad_record", detail="it has no time ('at')")) from None
-        hours = data.get("hours_since_workout")
-        workout_at = data.get("workout_at")
-        return cls(
-            at=at,
-            level=str(data.get("level", "")),
-            slots=dict(data.get("slots") or {}),
-            reasons=[str(r) for r in data.get("reasons") or []],
-            hours_since_workout=None if hours is None else float(hours),
-            workout_at=None if workout_at is None else _parse_time(workout_at),
-            finished=bool(data.get("finished", True)),
-            source=str(data.get("source") or "text"),
-            id=data.get("id"),
-            workout_id=data.get("workout_id"),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The record as JSON-ready data (times as ISO 8601 strings)."""
-        return {
-            "id": self.id,
-            "at": self.at.isoformat(),
-            "workout_at": None if self.workout_at is None else self.workout_at.isoformat(),
-            "workout_id": self.workout_id,
-            "hours_since_workout": self.hours_since_workout,
-            "pain_score": self.pain_score,
-            "slots": dict(self.slots),
-            "level": self.level,
-            "reasons": list(self.reasons),
-            "finished": self.finished,
-            "source": self.source,
-        }
-
-    def normalised(self) -> StoredCheckIn:
-        """A copy with both workout fields filled in where one is known, hours never negative.
-
-        A clock change can put `at` before the workout; then hours are clamped
-        to 0 and the workout time is kept so the check-in still groups with
-        its workout.
-        """
-        if self.level not in LEVELS:
-            raise BadCheckIn(
-                text("store.bad_record", detail=f"its level {self.level!r} is not one of {', '.join(LEVELS)}")
-            )
-        at = _aware(self.at)
-        workout_at = None if self.workout_at is None else _aware(self.workout_at)
-        hours = self.hours_since_workout
-        if hours is not None:
-            hours = max(0.0, float(hours))
-            if workout_at is None:
-                workout_at = at - timedelta(hours=hours)
-        elif workout_at is not None:
-            hours = max(0.0, (at - workout_at).total_seconds() / 3600.0)
-        if workout_at is not None and workout_at > at:
-            hours = 0.0
-        return StoredCheckIn(
-            at=at,
-            level=self.level,
-            slots=dict(self.slots),
-            reasons=list(self.reasons),
-            hours_since_workout=hours,
-            workout_at=workout_at,
-            finished=self.finished,
-            source=self.source,
-            id=self.id,
-            workout_id=self.workout_id,
-        )
-
-
-def default_history_path(environ: Mapping[str, str] | None = None) -> Path:
-    """$BACKCHECK_HISTORY_DB, else $XDG_DATA_HOME/backcheck/history.sqlite3 (~/.local/share by default)."""
-    env = os.environ if environ is None else environ
-    explicit = env.get("BACKCHECK_HISTORY_DB")
-    if explicit:
-        return Path(explicit).expanduser()
-    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base).expanduser() / "backcheck" / "history.sqlite3"
 
 
 class HistoryStore:
@@ -222,6 +78,8 @@ class HistoryStore:
         self.path = Path(path)
         self._on_message = on_message
         self._ready = False
+        self.told_unwritable = False
+        """True once the person was told that the history can only be read (said once, not at every save)."""
 
     # ---- public API -------------------------------------------------------
 
@@ -253,7 +111,7 @@ class HistoryStore:
                     conn.execute("UPDATE checkins SET workout_id = id WHERE id = ?", (new_id,))
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
         return new_id
 
@@ -261,7 +119,7 @@ class HistoryStore:
         """Every check-in, oldest first."""
         if not self.path.exists():
             return []  # reading never creates the file
-        with self._connection() as conn:
+        with self._connection(reading=True) as conn:
             rows = conn.execute(f"SELECT {_COLUMNS} FROM checkins ORDER BY at, id").fetchall()
         return [_row_to_checkin(row) for row in rows]
 
@@ -269,7 +127,7 @@ class HistoryStore:
         """How many check-ins are stored."""
         if not self.path.exists():
             return 0
-        with self._connection() as conn:
+        with self._connection(reading=True) as conn:
             return int(conn.execute("SELECT COUNT(*) FROM checkins").fetchone()[0])
 
     def latest(self, now: datetime, max_age_days: float = FOLLOW_UP_DAYS) -> StoredCheckIn | None:
@@ -277,7 +135,7 @@ class HistoryStore:
         now = _aware(now)
         if not self.path.exists():
             return None
-        with self._connection() as conn:
+        with self._connection(reading=True) as conn:
             row = conn.execute(
                 f"SELECT {_COLUMNS} FROM checkins WHERE at <= ? AND at >= ? ORDER BY at DESC, id DESC LIMIT 1",
                 (_iso(now), _iso(now - timedelta(days=max_age_days))),
@@ -301,7 +159,7 @@ class HistoryStore:
         span = timedelta(hours=within_h)
         if not self.path.exists():
             return []
-        with self._connection() as conn:
+        with self._connection(reading=True) as conn:
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM checkins WHERE workout_at IS NOT NULL"
                 " AND workout_at >= ? AND workout_at <= ? AND at <= ? ORDER BY at, id",
@@ -337,7 +195,7 @@ class HistoryStore:
                 conn.execute("DELETE FROM checkins")
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
             conn.execute("VACUUM")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -345,8 +203,26 @@ class HistoryStore:
 
     # ---- connection and schema -------------------------------------------
 
-    def _connection(self) -> _Connection:
-        return _Connection(self)
+    def _connection(self, reading: bool = False) -> _Connection:
+        """``reading``: where the file cannot be opened for writing, read an in-memory copy instead."""
+        return _Connection(self, reading)
+
+    def _open_for_reading(self) -> sqlite3.Connection:
+        """A connection for queries: the file itself, or, where it cannot be written, a read-only copy."""
+        try:
+            return self._open()
+        except HistoryUnavailable as cannot_write:
+            if not self.path.is_file():
+                raise
+            try:
+                copy = read_only_copy(self.path)
+            except sqlite3.Error:
+                raise cannot_write from None
+            if not self.told_unwritable:
+                self.told_unwritable = True
+                full = folder_problem(self.path.parent) == "full"
+                self._notify(text("store.reading_disk_full" if full else "store.reading_read_only", path=self.path))
+            return copy
 
     def _open(self) -> sqlite3.Connection:
         """A ready connection: file created private, damage handled, schema current."""
@@ -443,12 +319,19 @@ class HistoryStore:
         detail = str(exc) or type(exc).__name__
         code = getattr(exc, "sqlite_errorcode", None)
         os_errno = getattr(exc, "errno", None)
-        if (code is not None and code & 0xFF == _SQLITE_FULL) or os_errno == errno.ENOSPC or "disk is full" in detail:
+        folder = folder_problem(self.path.parent)
+        if (
+            (code is not None and code & 0xFF == _SQLITE_FULL)
+            or os_errno == errno.ENOSPC
+            or "disk is full" in detail
+            or folder == "full"  # SQLite reports a full disk as "disk I/O error" when it cannot grow the log
+        ):
             return HistoryUnavailable(text("store.disk_full", path=self.path))
         if (
             (code is not None and code & 0xFF == _SQLITE_READONLY)
             or os_errno in (errno.EROFS, errno.EACCES, errno.EPERM)
             or "readonly" in detail
+            or folder == "read-only"
         ):
             return HistoryUnavailable(text("store.read_only", path=self.path))
         if isinstance(exc, OSError) and exc.strerror:
@@ -474,12 +357,13 @@ class HistoryStore:
 class _Connection:
     """Context manager: open a ready connection, translate SQLite faults, always close."""
 
-    def __init__(self, store: HistoryStore) -> None:
+    def __init__(self, store: HistoryStore, reading: bool = False) -> None:
         self._store = store
+        self._reading = reading
         self._conn: sqlite3.Connection | None = None
 
     def __enter__(self) -> sqlite3.Connection:
-        self._conn = self._store._open()
+        self._conn = self._store._open_for_reading() if self._reading else self._store._open()
         return self._conn
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
@@ -492,108 +376,34 @@ class _Connection:
             raise self._store._unavailable(exc) from None
 
 
-# ---- migrations -------------------------------------------------------------
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo an open transaction; never replaces the error being handled ("cannot rollback" hid "disk is full")."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
-def _to_v1(conn: sqlite3.Connection) -> None:
-    for statement in SCHEMA_V1:
-        conn.execute(statement)
+#: below this much free space, a failed write is put down to a full disk (SQLite needs room for its log)
+FULL_BELOW_BYTES = 256 * 1024
 
 
-def _v1_to_v2(conn: sqlite3.Connection) -> None:
-    """Add `source` and `workout_id`, grouping existing check-ins by workout."""
-    conn.execute("ALTER TABLE checkins ADD COLUMN source TEXT NOT NULL DEFAULT 'unknown'")
-    conn.execute("ALTER TABLE checkins ADD COLUMN workout_id INTEGER")
-    conn.execute("CREATE INDEX IF NOT EXISTS checkins_workout_at ON checkins(workout_at)")
-    conn.execute("CREATE INDEX IF NOT EXISTS checkins_workout_id ON checkins(workout_id)")
-    groups: list[tuple[datetime, datetime, int]] = []  # (workout_at, last at, workout_id)
-    rows = conn.execute("SELECT id, at, workout_at FROM checkins ORDER BY at, id").fetchall()
-    for row_id, at_s, workout_s in rows:
-        at = _parse_time(at_s)
-        workout_id = row_id
-        if workout_s is not None:
-            workout_at = _parse_time(workout_s)
-            for i in range(len(groups) - 1, -1, -1):
-                g_workout, g_last, g_id = groups[i]
-                if abs((g_workout - workout_at).total_seconds()) <= SAME_WORKOUT_H * 3600 and at - g_last <= timedelta(
-                    days=FOLLOW_UP_DAYS
-                ):
-                    workout_id = g_id
-                    groups[i] = (g_workout, at, g_id)
-                    break
-            else:
-                groups.append((workout_at, at, row_id))
-        conn.execute("UPDATE checkins SET workout_id = ? WHERE id = ?", (workout_id, row_id))
+def folder_problem(folder: Path) -> str | None:
+    """Why nothing can be written in ``folder``, as far as the system says: "read-only", "full" or None.
 
-
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _v1_to_v2)
-"""MIGRATIONS[n] takes a database from user_version n to n + 1."""
-assert len(MIGRATIONS) == SCHEMA_VERSION
-
-
-def migrate(conn: sqlite3.Connection, path: Path) -> int:
-    """Bring the schema up to SCHEMA_VERSION in one transaction; return the version found."""
-    conn.execute("BEGIN IMMEDIATE")
+    Read-only: a read-only mount (an SD card the kernel remounted after errors) or no permission.
+    """
     try:
-        found = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if found > SCHEMA_VERSION:
-            raise HistoryUnavailable(text("store.too_new", path=path, found=found, known=SCHEMA_VERSION))
-        for version in range(found, SCHEMA_VERSION):
-            MIGRATIONS[version](conn)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return found
-
-
-# ---- row helpers ------------------------------------------------------------
-
-_COLUMNS = "id, at, workout_at, hours, level, finished, slots, reasons, source, workout_id"
-
-
-def _row_to_checkin(row: tuple[Any, ...]) -> StoredCheckIn:
-    row_id, at, workout_at, hours, level, finished, slots, reasons, source, workout_id = row
-    return StoredCheckIn(
-        id=int(row_id),
-        at=_parse_time(at),
-        workout_at=None if workout_at is None else _parse_time(workout_at),
-        hours_since_workout=None if hours is None else float(hours),
-        level=str(level),
-        finished=bool(finished),
-        slots=_json_or(slots, {}),
-        reasons=_json_or(reasons, []),
-        source=str(source),
-        workout_id=None if workout_id is None else int(workout_id),
-    )
-
-
-def _json_or(raw: str, default: Any) -> Any:
-    try:
-        value = json.loads(raw)
-    except (TypeError, ValueError):
-        return default
-    return value if isinstance(value, type(default)) else default
-
-
-def _aware(moment: datetime) -> datetime:
-    """Naive times are taken as local time, so comparisons never mix the two kinds."""
-    return moment if moment.tzinfo is not None else moment.astimezone()
-
-
-def _iso(moment: datetime) -> str:
-    """UTC, fixed width, so SQL string comparison orders times correctly."""
-    return _aware(moment).astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _parse_time(value: str | datetime) -> datetime:
-    if isinstance(value, datetime):
-        return _aware(value)
-    try:
-        return _aware(datetime.fromisoformat(str(value)))
-    except ValueError:
-        raise BadCheckIn(text("store.bad_record", detail=f"{value!r} is not an ISO 8601 time")) from None
+        info = os.statvfs(folder)
+        if info.f_flag & os.ST_RDONLY or not os.access(folder, os.W_OK):
+            return "read-only"
+        if info.f_bavail * info.f_frsize < FULL_BELOW_BYTES:
+            return "full"
+    except OSError:
+        pass
+    return None
 
 
 def _is_corruption(exc: BaseException) -> bool:

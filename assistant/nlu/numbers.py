@@ -71,6 +71,8 @@ def parse_pain(toks: Sequence[str], words: PhraseIndex, low: float = 0, high: fl
     return None
 
 
+#: Words that may stand between a count and its unit without changing it.
+_INSIDE_COUNT = frozenset({"of", "ish", "odd", "plus", "or", "so"})
 #: Counts that only estimate ("a few hours"): a number said beside them is the better reading.
 _VAGUE = frozenset({"few", "couple", "several"})
 
@@ -117,8 +119,8 @@ class DurationParser:
                 i += 1
                 continue
             j = i + 1
-            # products like "half an hour", "a couple of days"
-            while j < n and (toks[j] == "of" or (self._count(toks[j]) is not None and _num(toks[j]) is None)):
+            # products like "half an hour", "a couple of days"; hedges inside a count ("7 ish hours", "20 odd")
+            while j < n and (toks[j] in _INSIDE_COUNT or (self._count(toks[j]) is not None and _num(toks[j]) is None)):
                 c = self._count(toks[j])
                 if c is not None:
                     count *= c
@@ -140,6 +142,9 @@ class DurationParser:
                     total += 0.5 * unit
                     k += 3
                 with_unit.append(total)
+                if k + 1 < n and toks[k] in ("or", "to") and self._count(toks[k + 1]) is not None:
+                    with_unit.append(self._count(toks[k + 1]) * unit)  # "a day or 2": the higher, same unit
+                    k += 2
                 i = k
                 continue
             if _num(toks[i]) is not None:

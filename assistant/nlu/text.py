@@ -23,6 +23,7 @@ _NUMBER_WORD = (r"(\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|ele
                 r"thirty|forty|fifty|sixty)")
 #: "sixish", "six-ish", "6ish" -> "six ish": the number stands on its own, the hedge beside it.
 _ISH = re.compile(_NUMBER_WORD + r"-?ish\b")
+_HYPHEN = re.compile(r"(?<=[a-z0-9])-(?=[a-z0-9])")
 #: Spoken contractions of "out of" ("4 outta 10").
 _OUT_OF = re.compile(r"\bout(?:ta| o)\b")
 
@@ -49,6 +50,7 @@ def clauses(text: str) -> list[list[str]]:
     text = _ascii(text[:MAX_CHARS]).lower()
     text = _CONTRACTION.sub(r"\1\2", text)
     text = _OUT_OF.sub("out of", _ISH.sub(r"\1 ish", text))
+    text = _HYPHEN.sub(" ", text)  # "twenty-odd", "four-five": the number parser reads words apart
     text = re.sub(r"(\d)\s*/\s*10\b", r"\1 out of 10", text)
     out: list[list[str]] = []
     for part in _CLAUSE_SPLIT.split(text):

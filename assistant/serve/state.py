@@ -1,13 +1,17 @@
-"""One serve per user, and what it is doing: a lock file and a small state file in the data folder.
+"""One serve per data folder and per microphone, and what it is doing: lock files and a small state file.
 
-The lock (``flock``) is released by the kernel when the process dies, so a crash never leaves a
-stale lock behind; the state file is what ``backcheck service status`` reads.
+The locks (``flock``) are released by the kernel when the process dies, so a crash never leaves a
+stale lock behind; the state file is what ``backcheck service status`` reads. Everything here is
+private to the user (0600 files in a 0700 folder): the state file names the devices and when the
+wake word was last heard.
 """
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,22 +24,78 @@ class AlreadyRunning(Exception):
     """Another `backcheck serve` holds the lock; the message names its process."""
 
 
+def _take(path: Path, note: str) -> int | None:
+    """An open, exclusively locked, private lock file holding ``note``; None when another process holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    os.fchmod(fd, 0o600)  # a lock file left by an older version may be 0644
+    os.ftruncate(fd, 0)
+    os.write(fd, note.encode())
+    return fd
+
+
+def _holder(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace").strip() or "?"
+    except OSError:
+        return "?"
+
+
 class ServeLock:
     """Held for the life of one serve process; a second one gets :class:`AlreadyRunning`."""
 
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / LOCK_NAME
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            other = os.read(self._fd, 32).decode(errors="replace").strip() or "?"
-            os.close(self._fd)
-            raise AlreadyRunning(f"backcheck serve is already running (process {other}); "
-                                 "stop it first ('backcheck service status' says how it was started)") from None
-        os.ftruncate(self._fd, 0)
-        os.write(self._fd, f"{os.getpid()}\n".encode())
+        fd = _take(self.path, f"{os.getpid()}\n")
+        if fd is None:
+            raise AlreadyRunning(f"backcheck serve is already running (process {_holder(self.path).split()[0]}); "
+                                 "stop it first ('backcheck service status' says how it was started)")
+        self._fd = fd
+
+    def release(self) -> None:
+        os.close(self._fd)
+
+
+#: device names that mean "whatever the sound server records from": two of them are one microphone
+_SERVER_ROUTES = ("default", "pulse", "pipewire", "sysdefault")
+
+
+def microphone_key(device_name: str) -> str:
+    """Which physical microphone a PortAudio device name stands for, as far as can be told."""
+    name = device_name.strip().lower()
+    if name in _SERVER_ROUTES:
+        return "the sound server's default microphone"
+    return re.sub(r"\s*\((hw|plughw):[^)]*\)\s*$", "", name)  # the ALSA card number may change on replug
+
+
+def lock_dir() -> Path:
+    """Where the per-microphone locks live: the user's runtime folder, shared by every data folder."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = Path(runtime) / "backcheck" if runtime else Path(f"/tmp/backcheck-{os.getuid()}")
+    base.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if base.stat().st_uid != os.getuid():
+        raise OSError(f"{base} belongs to another user")
+    return base
+
+
+class MicrophoneLock:
+    """One serve per microphone: two serves on one microphone would both answer every wake word."""
+
+    def __init__(self, device_name: str, data_dir: Path) -> None:
+        self.key = microphone_key(device_name)
+        digest = hashlib.sha256(self.key.encode()).hexdigest()[:16]
+        self.path = lock_dir() / f"mic-{digest}.lock"
+        fd = _take(self.path, f"{os.getpid()} {data_dir}\n")
+        if fd is None:
+            pid, _, folder = _holder(self.path).partition(" ")
+            raise AlreadyRunning(f"another backcheck serve (process {pid}, data folder {folder or '?'}) already "
+                                 f"listens to {self.key}; one serve per microphone: stop that one, or give this "
+                                 "one another microphone with --device")
+        self._fd = fd
 
     def release(self) -> None:
         os.close(self._fd)
@@ -61,10 +121,13 @@ class ServeState:
         self.update(last_wake=_now())
 
     def write(self) -> None:
-        """Write atomically; a full disk must not stop the assistant, so failures are ignored."""
+        """Write atomically and privately; a full or read-only disk must not stop the assistant."""
         tmp = self.path.with_suffix(".tmp")
         try:
-            tmp.write_text(json.dumps(self.fields) + "\n")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                os.fchmod(fd, 0o600)
+                out.write(json.dumps(self.fields) + "\n")
             tmp.replace(self.path)
         except OSError:
             pass

@@ -13,7 +13,9 @@ import sys
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.service.unit import UNIT_NAME, serve_command_line, unit_path, unit_text
+from collections.abc import Mapping
+
+from assistant.service.unit import UNIT_NAME, serve_command_line, unit_environment, unit_path, unit_text
 
 REPO = Path(__file__).resolve().parents[2]
 NO_SYSTEMD = ("systemd is not running here (no 'systemctl --user'); on a Raspberry Pi with 64-bit "
@@ -41,12 +43,16 @@ def _err(msg: str) -> int:
     return 1
 
 
-def install(settings: Settings, *, print_only: bool, config: Path | None, wake_word: str | None = None) -> int:
+def install(settings: Settings, *, print_only: bool, config: Path | None, wake_word: str | None = None,
+            sources: Mapping[str, str] | None = None) -> int:
     """Write the unit, enable linger, enable and start the service.
 
-    ``wake_word`` goes into the unit only when given to `install`; otherwise the config file decides.
+    The unit carries every setting given on the command line or in the environment (``sources`` says
+    which), so the service runs as serve ran when it was tried; the config file it reads itself.
     """
-    text = unit_text(serve_command_line(config, wake_word), REPO)
+    sources = sources or {}
+    text = unit_text(serve_command_line(config, wake_word, settings, sources), REPO,
+                     unit_environment(settings, sources))
     if print_only:
         sys.stdout.write(text)
         return 0
@@ -116,10 +122,10 @@ def status(settings: Settings) -> int:
 
 
 def service_command(action: str, settings: Settings, *, print_only: bool = False, config: Path | None = None,
-                    wake_word: str | None = None) -> int:
+                    wake_word: str | None = None, sources: Mapping[str, str] | None = None) -> int:
     """Dispatch `backcheck service ACTION`."""
     if action == "install":
-        return install(settings, print_only=print_only, config=config, wake_word=wake_word)
+        return install(settings, print_only=print_only, config=config, wake_word=wake_word, sources=sources)
     if action == "uninstall":
         return uninstall()
     return status(settings)

@@ -130,6 +130,9 @@ class VoiceEar:
             return Heard("", 0.0)
         self.silences = 0
         self._check_level()
+        if r.audio_s >= self.max_s - 0.01:
+            self.out.write(f"  (the answer went on for {self.max_s:g} s, the longest BackCheck listens to; "
+                           "only that much was heard)\n")
         shown = r.transcript if r.transcript else "(not understood)"
         noisy = not r.transcript and self._drowned()
         self.out.write(f"  you: {shown}   [{r.confidence:.2f}]" + ("   (loud background)" if noisy else "") + "\n")

@@ -1,7 +1,9 @@
 """`backcheck listen --slot SLOT [--engine vosk|sphinx] [--json] FILE.wav ...` (the contract's command).
 
 Each recording is heard as the answer to the question that fills SLOT, through the same grammar,
-recogniser and understanding as a live check-in.
+recogniser and understanding as a live check-in. Like a live answer it is heard for at most
+``max_answer_s`` seconds, read from the file as a stream: a recording minutes long (or a device file
+that never ends) costs no more memory than an answer.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ def understood_value(nlu: Understander, slot: str, recognition: Any) -> Any:
 def listen_command(lang: Language, settings: Settings, slot: str, files: list[Path], *, as_json: bool) -> int:
     """Exit 0 when every file was read, 1 when any could not be, 2 for a wrong slot or engine."""
     from assistant.audio.errors import AudioError
-    from assistant.audio.sources import WavSource
+    from assistant.audio.wavstream import WavStream
     from assistant.output import dump_json
     from assistant.speech.recognizer import SpeechError
     from assistant.voice.engine import open_recognizer
@@ -34,18 +36,20 @@ def listen_command(lang: Language, settings: Settings, slot: str, files: list[Pa
     if slot not in CONTRACT_SLOTS:
         print(f"backcheck listen: unknown slot '{slot}' (known: {', '.join(CONTRACT_SLOTS)})", file=sys.stderr)
         return 2
-    recognizer = open_recognizer(settings, lang)
+    recognizer = open_recognizer(settings, lang, slots=[slot])
     if recognizer is None:
         return 2
     nlu = Understander(lang)
     phrases = grammar_for_slot(lang, slot)
     failed = 0
+    cap = settings.max_answer_s
     for path in files:
         try:
-            with WavSource(path) as source:
-                r = recognizer.recognize(source, phrases, max_s=3600.0, silence_timeout_s=3600.0)
+            with WavStream(path) as source:
+                r = recognizer.recognize(source, phrases, max_s=cap, silence_timeout_s=cap)
+                length = source.duration_s
         except AudioError as exc:
-            print(f"backcheck listen: {path}: {exc}", file=sys.stderr)
+            print(f"backcheck listen: {exc}", file=sys.stderr)  # the message names the file
             failed += 1
             continue
         except SpeechError as exc:
@@ -59,5 +63,8 @@ def listen_command(lang: Language, settings: Settings, slot: str, files: list[Pa
             dump_json(row)
         else:
             print(f"{str(path)[-40:]:40} {r.transcript[:30]!r:32} -> {value!s:8} "
-                  f"conf {row['confidence']:.2f}  {row['audio_s']:.2f}s audio in {row['compute_s']:.3f}s")
+                  f"conf {row['confidence']:.2f}  {row['audio_s']:.2f}s audio in {row['compute_s']:.3f}s", flush=True)
+        if length > cap + 0.05:
+            print(f"backcheck listen: {path}: {length:.1f} s of audio; an answer is heard for at most {cap:g} s "
+                  "(max_answer_s), so only its start was heard. Cut the recording to the answer.", file=sys.stderr)
     return 1 if failed else 0

@@ -28,7 +28,7 @@ def voice_checkin(lang: Language, settings: Settings, *, as_json: bool, use_hist
     from assistant.audio.errors import AudioError
     from assistant.audio.microphone import MicrophoneSource
     from assistant.output import dump_json
-    from assistant.dialog.saving import finish_checkin, start_conversation
+    from assistant.dialog.saving import CheckInSaver, start_conversation
     from assistant.speech.tts import PrintMouth
     from assistant.voice.mouth import open_mouth
     from assistant.voice.engine import open_recognizer
@@ -47,14 +47,15 @@ def voice_checkin(lang: Language, settings: Settings, *, as_json: bool, use_hist
     speaker = open_mouth(settings, lang, echo=quiet_speaker_echo())
     lost: list[str] = []
     conv, store = start_conversation(lang, settings, use_history=use_history, source="voice")
+    saver = CheckInSaver(lang, store, source="voice")
     with mic:
         ear = VoiceEar(lang, recognizer, mic, max_s=settings.max_answer_s,
                        silence_timeout_s=settings.silence_timeout_s, out=talk, on_audio_lost=lost.append)
         mouth = VoiceMouth(speaker, mic, talk, speaks=not isinstance(speaker, PrintMouth))
-        result = run_checkin(conv, ear, mouth)
+        result = run_checkin(conv, ear, mouth, on_decided=saver.save)
     if lost:
         print(lang.lines["mic_lost"].format(why=lost[0]), file=sys.stderr)
-    record, note = finish_checkin(lang, store, result, source="voice")
+    record, note = saver.save(result)
     if note:
         print(note, file=sys.stderr)
     if mic.overflows:

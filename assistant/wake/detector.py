@@ -3,10 +3,18 @@
 One :class:`WakeDetector` per audio stream; feed it blocks of any length and it answers with the
 times (seconds since the stream began) where the wake word ended. After a detection it stays deaf
 for :data:`REFRACTORY_S`, so one spoken wake word counts once.
+
+Quiet audio is not run through the model: `serve` waits for the wake word all day, mostly in a quiet
+room, and the model is most of its idle CPU. A block quieter than :data:`QUIET_DBFS`, coming more
+than :data:`HANGOVER_S` after the last sound, is only kept (the model decides a wake word from the
+quiet just after it, so that is always run); when sound comes, the last :data:`PREROLL_S` of kept
+audio is run first, so the model hears what came just before the sound exactly as if it had listened
+all along (its features and window reach back less than that).
 """
 from __future__ import annotations
 
 import json
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +36,15 @@ _SAMPLE_RATE = 16000
 #: samples per block serve reads while waiting: 100 ms (30 ms blocks cut the detection lag by only
 #: 20 ms, 245 -> 225 ms, and more than doubled the idle CPU, 0.6 -> 1.4 % of a core)
 BLOCK = 1600
+#: blocks below this RMS level skip the model: 10 dB under the quietest speech worth recognising
+#: (assistant/audio/levels.py QUIET_DBFS = -50 dB for the loudest 30 ms of an answer, which puts
+#: any 100 ms block holding such a frame above -55 dBFS)
+QUIET_DBFS = -60.0
+_QUIET_POWER = (10 ** (QUIET_DBFS / 20) * 32768) ** 2  # mean square of int16 samples at QUIET_DBFS
+#: quiet audio kept and run through the model before the first loud block after it
+PREROLL_S = 2.0
+#: after a sound, quiet audio still goes through the model this long (detection comes ~0.25 s after the word)
+HANGOVER_S = 1.5
 INSTALL_HINT = "install it with 'pip install pymicro-wakeword' (needs 64-bit Raspberry Pi OS Bookworm or newer)"
 
 
@@ -79,6 +96,11 @@ class WakeDetector:
         self._features = MicroWakeWordFeatures()
         self._samples = 0  # audio fed so far
         self._deaf_until = 0.0
+        self._sound_until = 0  # until this sample, quiet audio still goes through the model
+        self._quiet: deque[bytes] = deque()  # quiet blocks not yet run through the model, newest last
+        self._quiet_bytes = 0
+        self.skipped_s = 0.0
+        """seconds of audio that never needed the model (quiet, and no sound followed within PREROLL_S)"""
 
     @property
     def name(self) -> str:
@@ -91,9 +113,32 @@ class WakeDetector:
 
     def feed(self, block: bytes) -> list[float]:
         """Feed 16 kHz mono int16 bytes; return the times (s) where the wake word was heard in them."""
-        hits: list[float] = []
         self._samples += len(block) // 2
-        for features in self._features.process_streaming(block):
+        if not _quiet(block):
+            self._sound_until = self._samples + int(HANGOVER_S * _SAMPLE_RATE)
+        elif self._samples > self._sound_until:
+            self._keep_quiet(block)
+            return []
+        hits: list[float] = []
+        if self._quiet:  # the sound's lead-in: what came just before it, exactly as it was
+            lead_in = b"".join(self._quiet)
+            self._quiet.clear()
+            self._quiet_bytes = 0
+            hits += self._run(lead_in)
+        return hits + self._run(block)
+
+    def _keep_quiet(self, block: bytes) -> None:
+        self._quiet.append(block)
+        self._quiet_bytes += len(block)
+        limit = int(PREROLL_S * _SAMPLE_RATE) * 2
+        while self._quiet_bytes - len(self._quiet[0]) >= limit:
+            dropped = self._quiet.popleft()
+            self._quiet_bytes -= len(dropped)
+            self.skipped_s += len(dropped) / 2 / _SAMPLE_RATE
+
+    def _run(self, audio: bytes) -> list[float]:
+        hits: list[float] = []
+        for features in self._features.process_streaming(audio):
             if self._mww.process_streaming(features) and self.seconds >= self._deaf_until:
                 hits.append(round(self.seconds, 2))
                 self._deaf_until = self.seconds + self.refractory_s
@@ -105,9 +150,19 @@ class WakeDetector:
         self._features.reset()
         self._samples = 0
         self._deaf_until = 0.0
+        self._quiet.clear()
+        self._quiet_bytes = 0
+        self._sound_until = 0
+        self.skipped_s = 0.0
 
     def close(self) -> None:
         self._mww.close()
+
+
+def _quiet(block: bytes) -> bool:
+    """Is this block below :data:`QUIET_DBFS` (too quiet to hold any part of a wake word worth hearing)?"""
+    x = np.frombuffer(block[: len(block) // 2 * 2], dtype="<i2").astype(np.float32)
+    return x.size > 0 and float(np.dot(x, x)) / x.size < _QUIET_POWER
 
 
 def _load(model: WakeModel):  # type: ignore[no-untyped-def]
