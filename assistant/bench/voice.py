@@ -216,7 +216,8 @@ def voice_markdown(res: dict[str, Any]) -> str:
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, r in res["voices"].items():
         q = r.get("question_start")
-        heard = f"{q['heard_ms_median']:.0f} ms (max {q['heard_ms_max']:.0f})" if q else "no speaker"
+        heard = (f"{q['heard_ms_median']:.0f} ms (max {q['heard_ms_max']:.0f}; handed to the player after "
+                 f"{q['handed_to_player_ms_median']:.1f} ms)" if q else "no speaker")
         label = r["label"] + (" (fallback!)" if r["fallback"] else "")
         lines.append(
             f"| {label} | {r['load_cpu_s']} s | {r['first_call_cpu_s']} s | {r['rtf']} | {_pi(r['rtf'], 3)} "
