@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("history", help="past check-ins: table, --json, --plot, --export, --forget", add_help=False)
     sub.add_parser("bench", help="accuracy, false accepts, speed and memory of speech understanding",
                    add_help=False)
+    sub.add_parser("voice", help="which voice speaks: say a sentence, --out FILE.wav, or --prepare every prompt",
+                   add_help=False)
     sub.add_parser("train", help="train a model: answers (the answer recogniser, from the shared recordings), "
                    "meaning (understanding described answers, from intents/), meaning-table",
                    add_help=False)
@@ -107,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 #: Commands that parse their own options (everything after the command word is theirs).
-PASSTHROUGH = ("models", "history", "bench", "train")
+PASSTHROUGH = ("models", "history", "bench", "train", "voice")
 
 
 def _split_passthrough(argv: list[str]) -> tuple[list[str], str | None, list[str]]:
@@ -156,6 +158,10 @@ def _main(argv: list[str]) -> int:
                        "pip install -e '.[bench]'")
             return EXIT_FAIL
         return bench_command(rest, settings)
+    if args.command == "voice":
+        from assistant.speech.voice_command import voice_command
+
+        return voice_command(rest, settings)
     if args.command == "train":
         if rest[:1] == ["meaning"]:
             from assistant.training.meaning import main as train_meaning

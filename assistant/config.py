@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.speech.recognizer import ENGINES
+from assistant.speech.voices import VOICE_CHOICES
 
 __all__ = [
     "ConfigError",
@@ -75,8 +76,10 @@ class Settings:
         device: microphone, as a name (or part of one) or a PortAudio index;
             ``None`` is the system default input.
         output_device: speaker for the spoken questions, same form as ``device``.
+        voice: who speaks: ``"hibari"`` (the natural neural voice, default), ``"espeak-ng"`` or
+            ``"pyttsx3"`` (the classic voices; also the fallback when the natural one cannot load).
         tts_rate: speaking rate of the voice in words per minute.
-        tts_voice: text-to-speech voice id or name; ``None`` is the engine default.
+        tts_voice: espeak-ng / pyttsx3 voice id or name; ``None`` is the engine default.
         language: language code of the questions and answers (``intents/<language>``).
         data_dir: where BackCheck keeps its data; default
             ``$XDG_DATA_HOME/backcheck`` (``~/.local/share/backcheck``).
@@ -92,6 +95,8 @@ class Settings:
             keep the microphone open for ever.
         wake_word: the wake word ``backcheck serve`` listens for: one of
             :data:`WAKE_WORDS` (see the README for why ``alexa`` is the default).
+        voice_cache: where the voice's prepared prompts are kept (one folder per voice); default
+            ``data_dir/voice-cache``.
         earcons: listening tones: ``"all"`` (after the wake word and before each
             answer), ``"wake"`` (only after the wake word and at the end) or ``"off"``.
     """
@@ -100,12 +105,14 @@ class Settings:
     model_dir: Path | None = None
     device: str | None = None
     output_device: str | None = None
+    voice: str = VOICE_CHOICES[0]
     tts_rate: int = 165
     tts_voice: str | None = None
     language: str = "en"
     data_dir: Path = field(default_factory=lambda: _default_data_dir(os.environ))
     models_dir: Path | None = None
     history_db: Path | None = None
+    voice_cache: Path | None = None
     confirm_threshold: float = 0.9
     silence_timeout_s: float = 8.0
     max_answer_s: float = 15.0
@@ -118,6 +125,8 @@ class Settings:
             object.__setattr__(self, "models_dir", self.data_dir / "models")
         if self.history_db is None:
             object.__setattr__(self, "history_db", self.data_dir / "history.sqlite3")
+        if self.voice_cache is None:
+            object.__setattr__(self, "voice_cache", self.data_dir / "voice-cache")
 
     @property
     def model_search_dirs(self) -> tuple[Path, ...]:
@@ -131,8 +140,8 @@ class Settings:
 
 # --- field descriptions -----------------------------------------------------
 
-_PATH_FIELDS = {"model_dir", "data_dir", "models_dir", "history_db"}
-_DERIVED = {"models_dir": "models", "history_db": "history.sqlite3"}
+_PATH_FIELDS = {"model_dir", "data_dir", "models_dir", "history_db", "voice_cache"}
+_DERIVED = {"models_dir": "models", "history_db": "history.sqlite3", "voice_cache": "voice-cache"}
 _OPTIONAL = {"model_dir", "device", "output_device", "tts_voice"}
 _INT_FIELDS = {"tts_rate"}
 _FLOAT_FIELDS = {"confirm_threshold", "silence_timeout_s", "max_answer_s"}
@@ -219,7 +228,7 @@ def _convert(name: str, value: Any, *, from_text: bool, base: Path | None, home:
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {type(value).__name__} {value!r}")
     text = value.strip()
-    choices = {"engine": ENGINES, "wake_word": WAKE_WORDS, "earcons": EARCONS}.get(name)
+    choices = {"engine": ENGINES, "wake_word": WAKE_WORDS, "earcons": EARCONS, "voice": VOICE_CHOICES}.get(name)
     if choices is not None:
         text = text.lower().replace("-", "_") if name == "wake_word" else text.lower()
         if text not in choices:

@@ -52,6 +52,8 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
     monkeypatch.delenv("BACKCHECK_CONFIG", raising=False)
     monkeypatch.delenv("BACKCHECK_HISTORY_DB", raising=False)
+    # the voice's prepared prompts are shared by the whole session: made once, not once per test
+    monkeypatch.setenv("BACKCHECK_VOICE_CACHE", str(tmp_path_factory.getbasetemp() / "voice-cache"))
 
 
 @pytest.fixture(scope="session")

@@ -44,8 +44,11 @@ class ServeProcess:
 
     def __init__(self, data_dir: Path, *extra: str, env: dict[str, str] | None = None, engine: str = "sphinx",
                  person: Any = None) -> None:
+        # the Person times its answers on espeak-ng's pace at TTS_RATE (the natural voice tops out at about
+        # 400 words a minute and pauses between sentences); the natural voice in serve: tests/test_serve.py
         full_env = {**os.environ, "BACKCHECK_TTS_RATE": str(TTS_RATE), "BACKCHECK_SILENCE_TIMEOUT_S": "4",
-                    "BACKCHECK_EARCONS": "wake", "PYTHONUNBUFFERED": "1", **(env or {})}
+                    "BACKCHECK_EARCONS": "wake", "BACKCHECK_VOICE": "espeak-ng", "PYTHONUNBUFFERED": "1",
+                    **(env or {})}
         cmd = [sys.executable, "-m", "assistant", "--engine", engine, "--data-dir", str(data_dir), "serve", *extra]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=full_env, text=True, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, start_new_session=True)

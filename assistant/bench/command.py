@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="only the answer recogniser's rows (real voices never trained on, alone and fused)")
     p.add_argument("--wake", choices=("also", "only", "skip"), default="also",
                    help="wake-word rows: with the rest (default), only them, or not at all")
+    p.add_argument("--voice", choices=("also", "only", "skip"), default="also",
+                   help="voice rows (time to first audio, real-time factor, memory, Pi 4 estimate): "
+                        "with the rest (default), only them, or not at all")
     return p
 
 
@@ -134,6 +137,11 @@ def _answers_part(lang: Any, quick: bool) -> tuple[dict[str, Any] | None, str]:
 def _run(args: argparse.Namespace, settings: Any) -> int:
     started = time.perf_counter()
     plan = QUICK if args.quick else FULL
+    if args.voice == "only":
+        from assistant.bench.voice import run_voice_bench, voice_markdown
+
+        print(voice_markdown(run_voice_bench(quick=args.quick, say=_say)))
+        return 0
     if args.wake == "only":
         from assistant.bench.wake import run_wake_bench, wake_markdown
 
@@ -202,7 +210,16 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
         from assistant.bench.wake import run_wake_bench
 
         results["wake"] = run_wake_bench(quick=args.quick, say=_say)
+    if args.voice != "skip":
+        from assistant.bench.voice import run_voice_bench
+
+        results["voice"] = run_voice_bench(quick=args.quick, say=_say)
     md = write(results, records, args.out)
+    if results.get("voice"):
+        from assistant.bench.voice import voice_markdown
+
+        md += voice_markdown(results["voice"])
+        (args.out / "results.md").write_text(md)
     if results.get("wake"):
         from assistant.bench.wake import wake_markdown
 

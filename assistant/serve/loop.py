@@ -115,11 +115,13 @@ class Serve:
             self._mic_lock = None
 
     def _open_mouth(self) -> None:
-        from assistant.speech.tts import make_mouth
         from assistant.voice.io import quiet_speaker_echo
+        from assistant.voice.mouth import open_mouth
 
-        self.mouth = make_mouth(self.settings.tts_rate, self.settings.tts_voice, self.settings.output_device,
-                                echo=quiet_speaker_echo(), notice=log)
+        old = getattr(self.mouth, "cache", None)
+        if old is not None:
+            old.stop()  # a reopened speaker prepares afresh (what is on disk stays)
+        self.mouth = open_mouth(self.settings, self.lang, echo=quiet_speaker_echo(), notice=log)
 
     # -- the loop -----------------------------------------------------------------
     def run(self) -> int:

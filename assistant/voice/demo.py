@@ -94,10 +94,24 @@ class SyntheticPerson:
         return Heard(r.transcript, r.confidence)
 
 
+def person_voice_for(wanted: str, assistant: Any) -> str:
+    """The demo person's espeak-ng voice, never the assistant's own: two speakers must sound like two.
+
+    The natural voice always differs; when BackCheck itself speaks with espeak-ng in the same voice,
+    the person gets a male variant of it.
+    """
+    from assistant.speech.voices import ClassicVoice
+
+    if isinstance(assistant, ClassicVoice) and (assistant.voice or "en") == wanted:
+        return wanted.split("+")[0] + "+m3"
+    return wanted
+
+
 def demo_command(lang: Language, settings: Settings, person: str) -> int:
-    from assistant.speech.tts import PrintMouth, make_mouth
+    from assistant.speech.tts import PrintMouth
     from assistant.voice.engine import open_recognizer
     from assistant.voice.io import VoiceMouth, quiet_speaker_echo
+    from assistant.voice.mouth import open_mouth
 
     people = load_yaml(lang.root / "demo.yaml")
     if person not in people:
@@ -106,10 +120,14 @@ def demo_command(lang: Language, settings: Settings, person: str) -> int:
     recognizer = open_recognizer(settings, lang)
     if recognizer is None:
         return 1
-    speaker = make_mouth(settings.tts_rate, settings.tts_voice, settings.output_device, echo=quiet_speaker_echo())
+    speaker = open_mouth(settings, lang, echo=quiet_speaker_echo())
     speaks = not isinstance(speaker, PrintMouth)
     spec = people[person]
-    ear = SyntheticPerson(lang, recognizer, dict(spec.get("answers") or {}), str(spec.get("voice", "en-gb+f3")),
+    person_voice = person_voice_for(str(spec.get("voice", "en-gb+f3")), getattr(speaker, "speech", None))
+    if speaks:
+        print(f"backcheck demo: BackCheck speaks with {speaker.speech.label}; the person answers with "
+              f"espeak-ng {person_voice}", file=sys.stderr)
+    ear = SyntheticPerson(lang, recognizer, dict(spec.get("answers") or {}), person_voice,
                           speaker if speaks else None)
     clock = SpokenClock(VoiceMouth(speaker, None, sys.stdout, speaks=speaks), lang.disclaimer)
     result = run_checkin(Conversation(lang, confirm_threshold=settings.confirm_threshold), ear, clock)

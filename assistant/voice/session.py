@@ -29,7 +29,8 @@ def voice_checkin(lang: Language, settings: Settings, *, as_json: bool, use_hist
     from assistant.audio.microphone import MicrophoneSource
     from assistant.output import dump_json
     from assistant.dialog.saving import CheckInSaver, start_conversation
-    from assistant.speech.tts import PrintMouth, make_mouth
+    from assistant.speech.tts import PrintMouth
+    from assistant.voice.mouth import open_mouth
     from assistant.voice.engine import open_recognizer
     from assistant.voice.io import VoiceEar, VoiceMouth, quiet_speaker_echo
 
@@ -43,7 +44,7 @@ def voice_checkin(lang: Language, settings: Settings, *, as_json: bool, use_hist
     if recognizer is None:
         mic.close()
         return 1
-    speaker = make_mouth(settings.tts_rate, settings.tts_voice, settings.output_device, echo=quiet_speaker_echo())
+    speaker = open_mouth(settings, lang, echo=quiet_speaker_echo())
     lost: list[str] = []
     conv, store = start_conversation(lang, settings, use_history=use_history, source="voice")
     saver = CheckInSaver(lang, store, source="voice")
