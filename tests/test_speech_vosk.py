@@ -12,7 +12,7 @@ import pytest
 
 from tests import speechgen as sg
 
-from assistant.speech.recognizer import make_recognizer
+from assistant.speech.factory import make_recognizer
 from assistant.speech.vosk_engine import VoskRecognizer, model_vocabulary
 
 pytestmark = pytest.mark.speech

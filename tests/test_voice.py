@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.speech,
 
 @pytest.fixture(scope="module")
 def recognizer():  # type: ignore[no-untyped-def]
-    from assistant.speech.recognizer import make_recognizer
+    from assistant.speech.factory import make_recognizer
 
     return make_recognizer("answers", None)
 

@@ -115,7 +115,7 @@ def engines(which: Sequence[str]) -> dict[str, Any]:
     from assistant.speech.sphinx_engine import SphinxRecognizer
 
     out: dict[str, Any] = {}
-    classifier = AnswerClassifier(AnswerModel.load(HELDOUT)) if {"answers", "fused"} & set(which) else None
+    classifier = AnswerClassifier(AnswerModel.load(HELDOUT)) if {"answers", "fused", "whisper"} & set(which) else None
     # the held-out words stay out of pocketsphinx's garbage lists too: never seen by either engine
     unseen = heldout_split()[1]
     if "answers" in which:
@@ -125,6 +125,10 @@ def engines(which: Sequence[str]) -> dict[str, Any]:
         out["answers+sphinx (default)"] = FusedRecognizer(grammar, classifier)
     if "sphinx" in which:
         out["sphinx alone"] = SphinxRecognizer(garbage_exclude=unseen)
+    if "whisper" in which:
+        from assistant.speech.transcribing_engine import TranscribingRecognizer
+
+        out["answers+whisper"] = TranscribingRecognizer(classifier)
     return out
 
 

@@ -148,8 +148,16 @@ _REPEAT = re.compile(r"\b(\w+(?:\W+\w+){0,3}?)(?:\W+\1\b){2,}", re.IGNORECASE)
 
 
 def cut_repeats(text: str) -> str:
-    """A phrase said three times or more in a row is kept once (the decoder's loops, not the speaker's)."""
-    return _REPEAT.sub(r"\1", text)
+    """A phrase said three times or more in a row, or a sentence said again (the decoder's loops on a
+    short context, not the speaker's), is kept once; so is a cut-off start of the sentence before."""
+    text = _REPEAT.sub(r"\1", text)
+    kept: list[str] = []
+    for sentence in re.split(r"(?<=[.?!])\s+", text.strip()):
+        key = re.sub(r"\W+", " ", sentence.lower()).strip()
+        if kept and key and re.sub(r"\W+", " ", kept[-1].lower()).strip().startswith(key):
+            continue
+        kept.append(sentence)
+    return " ".join(kept)
 
 
 class WhisperTranscriber:

@@ -11,7 +11,8 @@ from assistant.voice.grammar import grammar_for_slot
 
 def open_recognizer(settings: Settings, lang: Language, *, announce: bool = True) -> Any | None:
     """The recogniser the settings ask for, or None after printing what to do."""
-    from assistant.speech.recognizer import SpeechError, make_recognizer
+    from assistant.speech.factory import make_recognizer
+    from assistant.speech.recognizer import SpeechError
 
     engine = None if settings.engine == "auto" else settings.engine
     model_dir = settings.model_dir
@@ -32,8 +33,9 @@ def open_recognizer(settings: Settings, lang: Language, *, announce: bool = True
             return None
     notices: list[str] = []
     try:
-        # automatic choice without a Vosk model where the settings look: fused with pocketsphinx
-        choice = engine if engine is not None else ("auto" if uses_vosk else "answers")
+        # automatic choice: the classifier with Whisper; should that fail, fused with Vosk where the
+        # settings find a model, else with pocketsphinx
+        choice = engine if engine is not None else "auto"
         recognizer = make_recognizer(choice, model_dir if uses_vosk else None, notices)
     except SpeechError as exc:
         print(f"backcheck: {exc}", file=sys.stderr)

@@ -1,0 +1,200 @@
+"""The default engine: BackCheck's answer classifier for sure one-word answers, Whisper for the rest.
+
+One rule set (:func:`decide`), measured in docs/benchmarks.md ("Transcriber (issue 22)"):
+
+1. **Fast path.** A single word the classifier is sure of (``alone``) ends the answer 0.15 s after
+   the word, as before: no transcription, the next prompt starts at once. Except a cautious word
+   ("no", which could hide a red flag): it is transcribed too, so that a transcript which clearly
+   heard another word ("down", "go") can veto it.
+2. **Everything else is transcribed** and handed on as text, which the understanding maps to slot
+   values exactly as a typed answer ("yeah a little bit", "probably a six").
+3. **Agreement.** A less sure classifier word stands when the transcript is that same word (or a
+   word that sounds the same: "know", "write", "for"); the transcript's clear other word vetoes it.
+4. **Safety.** Where the classifier heard "yes" or "no" and the transcript says the opposite, the
+   answer is asked again; a "no" heard by the transcript alone must be heard clearly (its
+   log-probability), else it is asked again: a wrong "no" can hide a warning sign. A transcript's
+   own confidence stays below the conversation's confirmation threshold, so a warning sign heard
+   only by the transcriber is read back before it counts.
+5. **Non-answers.** When the classifier is sure a short sound is a word that answers nothing ("go",
+   "down"), a one-word transcript is dropped too; a phrase still goes on as text.
+
+Why no grammar recogniser here: on phrase answers the transcript understood 80-90 % where
+pocketsphinx's grammar gave 30-50 %, and on one-word answers the transcript is a better second
+opinion than the grammar (docs/design-notes.md). pocketsphinx's endpointer still finds the end of
+speech (``assistant.speech.endpoint``).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from assistant.speech.answer_model import NONE, AnswerClassifier, Classified
+from assistant.speech.endpoint import listen
+from assistant.speech.fused_engine import MAX_WORD_S, _EarlyEndTap, allowed_words
+from assistant.speech.recognizer import SAMPLE_RATE, AudioSourceLike, PcmMixin, Recognition, check_rate
+from assistant.speech.transcriber import Transcript, WhisperTranscriber, normalize_transcript
+
+#: alone: the classifier decides by itself; agree: enough when the transcript is the same word;
+#: unopposed: enough when the transcript heard nothing; distractor: a word known to answer nothing,
+#: heard this surely, drops a one-word transcript; clear_no: a transcript's "no" alone must have at
+#: least this mean token log-probability; no_speech: above this the transcript counts as nothing.
+DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.5, "distractor": 0.6,
+                      "clear_no": -0.5, "no_speech": 0.6}
+#: Words that, heard wrongly, could hide a red flag: transcribed even on the fast path.
+CAUTIOUS_WORDS = ("no",)
+#: A transcript's confidence never reaches the conversation's confirmation threshold (0.9): a warning
+#: sign heard by the transcriber alone is read back before it counts.
+MAX_TRANSCRIPT_CONFIDENCE = 0.85
+#: Audio kept before the detected start of speech when cutting the answer for the transcriber.
+LEAD_S = 0.3
+YES_WORDS = frozenset("yes yeah yep yup yea ya aye sure definitely absolutely correct".split())
+NO_WORDS = frozenset("no nope nah not never none nothing".split())
+#: Whisper's spellings of a one-word answer that sounds the same.
+SOUNDS_LIKE = {"know": "no", "now": "no", "write": "right", "rite": "right", "wright": "right", "for": "four",
+               "fore": "four", "to": "two", "too": "two", "won": "one", "ate": "eight", "yeah": "yes",
+               "yep": "yes", "nope": "no", "nah": "no", "sex": "six", "nein": "nine", "free": "three"}
+
+
+@dataclass(frozen=True)
+class Heard:
+    """The transcript of one answer, as words."""
+
+    text: str  #: normalised (lower case, numbers as words, clause punctuation kept)
+    words: tuple[str, ...]  #: the words alone
+    logprob: float
+    nothing: bool  #: no words, or the model itself says there was no speech
+
+    @classmethod
+    def of(cls, t: Transcript | None, no_speech: float) -> Heard:
+        if t is None:
+            return cls("", (), 0.0, True)
+        text = normalize_transcript(t.text)
+        words = tuple(w.strip(",.?") for w in text.split() if w.strip(",.?"))
+        return cls(text, words, t.avg_logprob, not words or t.no_speech_prob > no_speech)
+
+    @property
+    def confidence(self) -> float:
+        return min(MAX_TRANSCRIPT_CONFIDENCE, math.exp(self.logprob))
+
+    def polarity(self) -> str | None:
+        """"yes" or "no": the first yes/no word said, if any."""
+        for w in self.words:
+            if w in YES_WORDS:
+                return "yes"
+            if w in NO_WORDS:
+                return "no"
+        return None
+
+    def one_word(self) -> str | None:
+        """The single word said (mapped to the answer word it sounds like), or None for a phrase."""
+        if len(self.words) != 1:
+            return None
+        return SOUNDS_LIKE.get(self.words[0], self.words[0])
+
+
+def decide(word: Classified | None, said: Heard, th: dict[str, float]) -> tuple[str, float, str]:
+    """(transcript, confidence, why) for one answer; transcript "" means ask again."""
+    short = word is not None and word.span.seconds <= MAX_WORD_S
+    label = word.label if word is not None and short and word.label != NONE else None
+    c = word.confidence if label is not None and word is not None else 0.0
+    if (word is not None and word.label == NONE and short and word.distractor_confidence >= th["distractor"]
+            and (said.nothing or said.one_word() is not None)):
+        return "", 0.0, f"classifier: a non-answer ({word.distractor} {word.distractor_confidence:.2f})"
+    if label is not None and (said.nothing or said.one_word() == label):
+        if said.one_word() == label and c >= th["agree"]:
+            return label, 1.0 - (1.0 - c) * (1.0 - said.confidence), f"both heard {label}"
+        need = th["alone"] if label in CAUTIOUS_WORDS else th["unopposed"]
+        if said.nothing and c >= need:
+            return label, c, f"classifier {label} {c:.2f}, transcript nothing"
+        return "", 0.0, f"classifier {label} {c:.2f} not sure enough"
+    if said.nothing:
+        return "", 0.0, "nothing heard"
+    if label in ("yes", "no") and c >= th["unopposed"] and said.polarity() not in (None, label):
+        return "", 0.0, f"classifier {label} {c:.2f} but transcript {said.polarity()}: asked again"
+    if said.polarity() == "no" and said.logprob < th["clear_no"] and label != "no":
+        return "", 0.0, f"transcript no, not clear ({said.logprob:.2f})"
+    if label is not None and said.one_word() is not None and c >= th["alone"]:
+        return "", 0.0, f"classifier {label} {c:.2f} vetoed: transcript heard {said.one_word()!r}"
+    return said.text, said.confidence, "transcript"
+
+
+#: One-word answers put in the prompt, at most (the decoder's prompt is capped at 100 tokens).
+PROMPT_WORDS = 25
+
+
+def question_prompt(phrases: Sequence[str]) -> str | None:
+    """A bias for the transcriber: the open question's one-word answers as text that came before.
+
+    Why: Whisper continues its prompt's vocabulary, so "six" is written "six", "nope" is heard as a
+    word and "both" as "both". Measured on phrase answers (docs/benchmarks.md): understood clean
+    82-96 -> 87-100 % by voice, yes/no heard as its opposite 12 -> 7 of 675; it is checked on words
+    that answer nothing, so that it does not make Whisper hear an answer nobody gave.
+    """
+    singles = [p.strip() for p in phrases if len(p.split()) == 1][:PROMPT_WORDS]
+    return ", ".join(singles) + "." if singles else None
+
+
+class TranscribingRecognizer(PcmMixin):
+    """Answer classifier + Whisper transcriber behind the one ``Recognizer`` interface."""
+
+    def __init__(self, classifier: AnswerClassifier | None = None, transcriber: WhisperTranscriber | None = None):
+        self.classifier = classifier or AnswerClassifier()
+        self.transcriber = transcriber or WhisperTranscriber()
+        self.engine = "answers+whisper"
+        self.model = f"BackCheck answer recogniser + {self.transcriber.model}"
+        self.known = self.classifier.model.words()
+        self.thresholds = {**DEFAULT_THRESHOLDS,
+                           **{k: v for k, v in self.classifier.model.thresholds.items() if k in DEFAULT_THRESHOLDS}}
+        self.warnings: list[str] = []
+
+    def missing_words(self, phrases: Sequence[str]) -> list[str]:
+        return []  # an open vocabulary
+
+    def transcribe(self, samples: np.ndarray, speech_start: float | None, phrases: Sequence[str] | None) -> Transcript:
+        """The transcript of the answer from a little before its start (what came before is waiting)."""
+        first = max(0, int(((speech_start or 0.0) - LEAD_S) * SAMPLE_RATE))
+        return self.transcriber.transcribe(samples[first:], question_prompt(phrases or ()))
+
+    def recognize(self, source: AudioSourceLike, phrases: Sequence[str] | None, *, max_s: float = 15.0,
+                  silence_timeout_s: float = 8.0) -> Recognition:
+        """Listen until the answer ends (sooner for a sure word), then decide (:func:`decide`)."""
+        check_rate(source)
+        allowed = allowed_words(self.known, phrases or ())
+        spent = [0.0]
+
+        def certain(samples: np.ndarray) -> Classified | None:
+            t = time.perf_counter()
+            heard = self.classifier.classify(samples, allowed, search=False)
+            spent[0] += time.perf_counter() - t
+            ok = heard.label != NONE and heard.confidence >= self.thresholds["alone"] and heard.span.seconds <= MAX_WORD_S
+            return heard if ok else None
+
+        tap = _EarlyEndTap(source, certain if allowed else (lambda _s: None))
+        utt = listen(tap, max_s=max_s, silence_timeout_s=silence_timeout_s)
+        t = time.perf_counter()
+        samples = np.frombuffer(bytes(tap.audio), dtype=np.int16)
+        word = tap.ended_early
+        if word is not None and word.label not in CAUTIOUS_WORDS:
+            endpoint = (time.perf_counter() - tap.checked_at) + 0.15
+            return Recognition(word.label, word.confidence, [(word.label, word.confidence)], False, utt.audio_s,
+                               utt.compute_s + spent[0], endpoint, raw=f"answers:{word.label}:{word.confidence:.2f} (fast)")
+        if word is None and allowed and utt.started:
+            word = self.classifier.classify(samples, allowed)
+        if not utt.started and (word is None or word.label == NONE):
+            return Recognition("", 0.0, [], True, utt.audio_s, utt.compute_s + spent[0], None, heard_speech=False)
+        said_raw = self.transcribe(samples, utt.speech_start, phrases)
+        said = Heard.of(said_raw, self.thresholds["no_speech"])
+        text, conf, why = decide(word, said, self.thresholds)
+        done = time.perf_counter()
+        if tap.ended_early is not None:
+            endpoint: float | None = 0.15 + (done - tap.checked_at)
+        else:
+            endpoint = None if utt.end_lag_s is None else utt.end_lag_s + (done - t)
+        note = f"whisper:{said_raw.text.strip()!r} ({said_raw.avg_logprob:.2f}) | "
+        note += f"answers:{word.label}:{word.confidence:.2f} | " if word is not None else ""
+        return Recognition(text, conf, [(w, conf) for w in text.split()], not text, utt.audio_s,
+                           utt.compute_s + spent[0] + (done - t), endpoint, raw=note + why)
