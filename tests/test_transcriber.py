@@ -86,6 +86,8 @@ def test_yes_and_no_against_each_other_is_asked_again() -> None:
 def test_a_no_heard_only_by_the_transcript_must_be_clear() -> None:
     assert decide(None, said(" No, not really.", logprob=-1.2), TH)[0] == ""
     assert decide(None, said(" No, not really.", logprob=-0.2), TH)[0] == "no, not really"
+    # only where the question takes yes or no: elsewhere "not" is just a word
+    assert decide(None, said(" It came on suddenly, not during a lift.", logprob=-1.2), TH, yes_no=False)[0] != ""
 
 
 def test_a_cautious_no_needs_the_classifiers_full_confidence_when_the_transcript_is_silent() -> None:

@@ -96,8 +96,12 @@ class Heard:
         return SOUNDS_LIKE.get(self.words[0], self.words[0])
 
 
-def decide(word: Classified | None, said: Heard, th: dict[str, float]) -> tuple[str, float, str]:
-    """(transcript, confidence, why) for one answer; transcript "" means ask again."""
+def decide(word: Classified | None, said: Heard, th: dict[str, float], yes_no: bool = True) -> tuple[str, float, str]:
+    """(transcript, confidence, why) for one answer; transcript "" means ask again.
+
+    ``yes_no``: the open question takes yes or no (the polarity rules apply only there: "it came on
+    suddenly, not during a lift" is no "no").
+    """
     short = word is not None and word.span.seconds <= MAX_WORD_S
     label = word.label if word is not None and short and word.label != NONE else None
     c = word.confidence if label is not None and word is not None else 0.0
@@ -113,9 +117,9 @@ def decide(word: Classified | None, said: Heard, th: dict[str, float]) -> tuple[
         return "", 0.0, f"classifier {label} {c:.2f} not sure enough"
     if said.nothing:
         return "", 0.0, "nothing heard"
-    if label in ("yes", "no") and c >= th["unopposed"] and said.polarity() not in (None, label):
+    if yes_no and label in ("yes", "no") and c >= th["unopposed"] and said.polarity() not in (None, label):
         return "", 0.0, f"classifier {label} {c:.2f} but transcript {said.polarity()}: asked again"
-    if said.polarity() == "no" and said.logprob < th["clear_no"] and label != "no":
+    if yes_no and said.polarity() == "no" and said.logprob < th["clear_no"] and label != "no":
         return "", 0.0, f"transcript no, not clear ({said.logprob:.2f})"
     if label is not None and said.one_word() is not None and c >= th["alone"]:
         return "", 0.0, f"classifier {label} {c:.2f} vetoed: transcript heard {said.one_word()!r}"
@@ -188,7 +192,7 @@ class TranscribingRecognizer(PcmMixin):
             return Recognition("", 0.0, [], True, utt.audio_s, utt.compute_s + spent[0], None, heard_speech=False)
         said_raw = self.transcribe(samples, utt.speech_start, phrases)
         said = Heard.of(said_raw, self.thresholds["no_speech"])
-        text, conf, why = decide(word, said, self.thresholds)
+        text, conf, why = decide(word, said, self.thresholds, yes_no="no" in (phrases or ()))
         done = time.perf_counter()
         if tap.ended_early is not None:
             endpoint: float | None = 0.15 + (done - tap.checked_at)
