@@ -66,6 +66,12 @@ def test_the_same_word_from_both_is_taken_surely() -> None:
     text, conf, _ = decide(word("six", 0.6), said(" Six."), TH)
     assert text == "six" and conf > 0.6
     assert decide(word("right", 0.5), said(" Write."), TH)[0] == "right"
+    assert decide(word("no", 0.9), said(" You know,"), TH)[0] == "no"
+    assert decide(word("no", 0.6), said(" No, no."), TH)[0] == "no"
+
+
+def test_i_dont_know_is_never_taken_as_no() -> None:
+    assert decide(word("no", 0.9), said(" I don't know."), TH)[0] == "i don't know"
 
 
 def test_a_transcript_that_clearly_heard_another_word_vetoes_the_classifier() -> None:

@@ -122,13 +122,13 @@ def engines(which: Sequence[str]) -> dict[str, Any]:
         out["answers alone"] = ClassifierAlone(classifier)
     if "fused" in which:
         grammar = SphinxRecognizer(garbage_exclude=unseen, garbage_weight=rejection.FUSED_GARBAGE_WEIGHT)
-        out["answers+sphinx (default)"] = FusedRecognizer(grammar, classifier)
+        out["answers+sphinx (before)"] = FusedRecognizer(grammar, classifier)
     if "sphinx" in which:
         out["sphinx alone"] = SphinxRecognizer(garbage_exclude=unseen)
     if "whisper" in which:
         from assistant.speech.transcribing_engine import TranscribingRecognizer
 
-        out["answers+whisper"] = TranscribingRecognizer(classifier)
+        out["answers+whisper (default)"] = TranscribingRecognizer(classifier)
     return out
 
 

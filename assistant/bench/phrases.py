@@ -170,7 +170,8 @@ def run(lang: Language, recs: dict[str, Any], voices: Sequence[str], snrs: Seque
                     cpu[name].append(r.compute_s)
                     if CONTRACT_SLOTS[ph.slot] == "yesno" and isinstance(ph.want, bool) and isinstance(got, bool) \
                             and got != ph.want:
-                        flips[name].append(f"{voice} {cond}: {ph.text!r} heard {r.transcript!r}")
+                        way = "YES HEARD AS NO" if ph.want else "no heard as yes"
+                        flips[name].append(f"{way}: {voice} {cond}: {ph.text!r} heard {r.transcript!r}")
                     elif not ok:
                         misses[name].append(f"{voice} {cond}: {ph.text!r} heard {r.transcript!r} -> {got}")
                 done += 1
@@ -194,9 +195,12 @@ def markdown(res: dict[str, Any], voices: Sequence[str], snrs: Sequence[float | 
                 k, n = cells.get(f"{voice}|{c}", [0, 0])
                 row.append("-" if not n else f"{100 * k / n:.0f} % ({k}/{n})")
             lines.append(f"| {name} | {voice} | " + " | ".join(row) + " |")
-    lines += ["", "| engine | yes/no heard as its opposite | CPU per answer, median (p95) |", "|---|---:|---:|"]
+    lines += ["", "| engine | yes heard as no (could hide a sign) | no heard as yes (over-triage; a warning sign "
+              "is read back) | CPU per answer, median (p95) |", "|---|---:|---:|---:|"]
     for name in res["accuracy"]:
-        lines.append(f"| {name} | {len(res['flips'][name])} | {res['cpu_ms'].get(name, 0):.0f} ms "
+        fl = res["flips"][name]
+        bad = sum(f.startswith("YES HEARD AS NO") for f in fl)
+        lines.append(f"| {name} | {bad} | {len(fl) - bad} | {res['cpu_ms'].get(name, 0):.0f} ms "
                      f"({res['cpu_ms_p95'].get(name, 0):.0f} ms) |")
     for name, fl in res["flips"].items():
         lines += [f"- {name}: {f}" for f in fl]

