@@ -84,6 +84,18 @@ def test_a_sure_non_answer_drops_a_one_word_transcript_but_not_a_phrase() -> Non
     assert decide(word(NONE, 0.9, "go", 0.8), said(" No, not at all."), TH)[0] == "no, not at all"
 
 
+def test_the_classifier_judges_a_short_transcript_of_its_own_words() -> None:
+    known = ["zero", "one", "two", "stop"]
+    assert decide(word(NONE, 0.9), said(" One, one."), TH, known=known)[0] == ""  # "on" written "one"
+    assert decide(word("stop", 0.8), said(" One."), TH, known=known)[0] == ""
+    assert decide(word(NONE, 0.3), said(" One."), TH, known=known)[0] == "one"
+    assert decide(word(NONE, 0.9), said(" About one out of ten."), TH, known=known)[0] == "about one out of ten"
+
+
+def test_a_short_guess_is_asked_again() -> None:
+    assert decide(word(NONE, 0.3), said(" Both.", logprob=-2.1), TH)[0] == ""
+
+
 def test_yes_and_no_against_each_other_is_asked_again() -> None:
     assert decide(word("yes", 0.7), said(" No, not really."), TH)[0] == ""
     assert decide(word("no", 0.7), said(" Yeah, a bit."), TH)[0] == ""

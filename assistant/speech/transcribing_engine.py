@@ -41,9 +41,12 @@ from assistant.speech.transcriber import Transcript, WhisperTranscriber, normali
 #: alone: the classifier decides by itself; agree: enough when the transcript is the same word;
 #: unopposed: enough when the transcript heard nothing; distractor: a word known to answer nothing,
 #: heard this surely, drops a one-word transcript; clear_no: a transcript's "no" alone must have at
-#: least this mean token log-probability; no_speech: above this the transcript counts as nothing.
+#: least this mean token log-probability; no_speech: above this the transcript counts as nothing;
+#: none_veto: the classifier this sure that a short answer is none of its words drops a transcript
+#: of one of them ("on" written "one"); min_logprob: a transcript-only short answer less sure than
+#: this is Whisper guessing (noise written as "one").
 DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.5, "distractor": 0.6,
-                      "clear_no": -1.1, "no_speech": 0.6}
+                      "clear_no": -1.1, "no_speech": 0.6, "none_veto": 0.7, "min_logprob": -1.6}
 #: Whisper's own rule for "there was no speech": its no-speech probability high AND its words unsure.
 NO_SPEECH_LOGPROB = -1.0
 #: A transcript of the classifier's word, repeated or with these sounds around it, agrees with it ("you
@@ -101,6 +104,11 @@ class Heard:
         mapped = {SOUNDS_LIKE.get(w, w) for w in self.words}
         return label in mapped and mapped <= {label} | FILLER_WORDS
 
+    def short_words(self) -> set[str]:
+        """The words of a transcript of at most two words (fillers left out, spellings mapped), else empty."""
+        mapped = [SOUNDS_LIKE.get(w, w) for w in self.words if w not in FILLER_WORDS]
+        return set(mapped) if len(mapped) <= 2 else set()
+
     def one_word(self) -> str | None:
         """The single word said (mapped to the answer word it sounds like), or None for a phrase."""
         if len(self.words) != 1:
@@ -108,11 +116,13 @@ class Heard:
         return SOUNDS_LIKE.get(self.words[0], self.words[0])
 
 
-def decide(word: Classified | None, said: Heard, th: dict[str, float], yes_no: bool = True) -> tuple[str, float, str]:
+def decide(word: Classified | None, said: Heard, th: dict[str, float], yes_no: bool = True,
+           known: Sequence[str] = ()) -> tuple[str, float, str]:
     """(transcript, confidence, why) for one answer; transcript "" means ask again.
 
     ``yes_no``: the open question takes yes or no (the polarity rules apply only there: "it came on
-    suddenly, not during a lift" is no "no").
+    suddenly, not during a lift" is no "no"). ``known``: the classifier's words that answer the open
+    question; where a short transcript is one of them, the classifier is the better judge of it.
     """
     short = word is not None and word.span.seconds <= MAX_WORD_S
     label = word.label if word is not None and short and word.label != NONE else None
@@ -129,6 +139,14 @@ def decide(word: Classified | None, said: Heard, th: dict[str, float], yes_no: b
         return "", 0.0, f"classifier {label} {c:.2f} not sure enough"
     if said.nothing:
         return "", 0.0, "nothing heard"
+    theirs = said.short_words() & set(known)
+    if theirs and short and word is not None:
+        if word.label == NONE and word.confidence >= th["none_veto"]:
+            return "", 0.0, f"transcript {sorted(theirs)} but classifier none {word.confidence:.2f}"
+        if label is not None and label not in theirs and c >= th["unopposed"]:
+            return "", 0.0, f"transcript {sorted(theirs)} but classifier {label} {c:.2f}"
+    if said.short_words() and said.logprob < th["min_logprob"]:
+        return "", 0.0, f"transcript {said.text!r} a guess ({said.logprob:.2f})"
     if yes_no and label in ("yes", "no") and c >= th["unopposed"] and said.polarity() not in (None, label):
         return "", 0.0, f"classifier {label} {c:.2f} but transcript {said.polarity()}: asked again"
     if yes_no and said.polarity() == "no" and said.logprob < th["clear_no"] and label != "no":
@@ -198,13 +216,13 @@ class TranscribingRecognizer(PcmMixin):
             endpoint = (time.perf_counter() - tap.checked_at) + 0.15
             return Recognition(word.label, word.confidence, [(word.label, word.confidence)], False, utt.audio_s,
                                utt.compute_s + spent[0], endpoint, raw=f"answers:{word.label}:{word.confidence:.2f} (fast)")
-        if word is None and allowed and utt.started:
+        if word is None and allowed:  # also where the endpointer heard no start: a quiet "yes"
             word = self.classifier.classify(samples, allowed)
         if not utt.started and (word is None or word.label == NONE):
             return Recognition("", 0.0, [], True, utt.audio_s, utt.compute_s + spent[0], None, heard_speech=False)
         said_raw = self.transcribe(samples, utt.speech_start, phrases)
         said = Heard.of(said_raw, self.thresholds["no_speech"])
-        text, conf, why = decide(word, said, self.thresholds, yes_no="no" in (phrases or ()))
+        text, conf, why = decide(word, said, self.thresholds, yes_no="no" in (phrases or ()), known=allowed)
         done = time.perf_counter()
         if tap.ended_early is not None:
             endpoint: float | None = 0.15 + (done - tap.checked_at)
