@@ -86,7 +86,8 @@ def test_a_sure_non_answer_drops_a_one_word_transcript_but_not_a_phrase() -> Non
 
 def test_the_classifier_judges_a_short_transcript_of_its_own_words() -> None:
     known = ["zero", "one", "two", "stop"]
-    assert decide(word(NONE, 0.9), said(" One, one."), TH, known=known)[0] == ""  # "on" written "one"
+    assert decide(word(NONE, 0.9, "on", 0.5), said(" One, one."), TH, known=known)[0] == ""  # "on" written "one"
+    assert decide(word(NONE, 0.9, "noise", 0.5), said(" One."), TH, known=known)[0] == "one"  # a word in noise
     assert decide(word("stop", 0.8), said(" One."), TH, known=known)[0] == ""
     assert decide(word(NONE, 0.3), said(" One."), TH, known=known)[0] == "one"
     assert decide(word(NONE, 0.9), said(" About one out of ten."), TH, known=known)[0] == "about one out of ten"
@@ -102,7 +103,8 @@ def test_yes_and_no_against_each_other_is_asked_again() -> None:
 
 
 def test_a_no_heard_only_by_the_transcript_must_be_clear() -> None:
-    assert decide(None, said(" No, not really.", logprob=-1.2), TH)[0] == ""
+    assert decide(None, said(" No, not really.", logprob=-1.6), TH)[0] == ""
+    assert decide(None, said(" One billion, one billion, no more.", logprob=-1.0), TH)[0] == ""
     assert decide(None, said(" No, not really.", logprob=-0.2), TH)[0] == "no, not really"
     # only where the question takes yes or no: elsewhere "not" is just a word
     assert decide(None, said(" It came on suddenly, not during a lift.", logprob=-1.2), TH, yes_no=False)[0] != ""

@@ -32,7 +32,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from assistant.speech.answer_model import NONE, AnswerClassifier, Classified
+from assistant.speech.answer_model import NOISE, NONE, AnswerClassifier, Classified
 from assistant.speech.endpoint import listen
 from assistant.speech.fused_engine import MAX_WORD_S, _EarlyEndTap, allowed_words
 from assistant.speech.recognizer import SAMPLE_RATE, AudioSourceLike, PcmMixin, Recognition, check_rate
@@ -42,11 +42,14 @@ from assistant.speech.transcriber import Transcript, WhisperTranscriber, normali
 #: unopposed: enough when the transcript heard nothing; distractor: a word known to answer nothing,
 #: heard this surely, drops a one-word transcript; clear_no: a transcript's "no" alone must have at
 #: least this mean token log-probability; no_speech: above this the transcript counts as nothing;
-#: none_veto: the classifier this sure that a short answer is none of its words drops a transcript
-#: of one of them ("on" written "one"); min_logprob: a transcript-only short answer less sure than
-#: this is Whisper guessing (noise written as "one").
+#: none_veto: the classifier this sure that a short answer is none of its words, and naming a word
+#: that answers nothing (veto_distractor) rather than noise, drops a transcript of one of them ("on"
+#: written "one"); min_logprob: a transcript-only short answer less sure than this is Whisper
+#: guessing (noise written as "one"); late_no: a "no" after the third word ("one billion, no more"
+#: from other people talking) must be this sure.
 DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.5, "distractor": 0.6,
-                      "clear_no": -1.1, "no_speech": 0.6, "none_veto": 0.7, "min_logprob": -1.6}
+                      "clear_no": -1.5, "no_speech": 0.6, "none_veto": 0.7, "min_logprob": -1.6,
+                      "late_no": -0.7, "veto_distractor": 0.2}
 #: Whisper's own rule for "there was no speech": its no-speech probability high AND its words unsure.
 NO_SPEECH_LOGPROB = -1.0
 #: A transcript of the classifier's word, repeated or with these sounds around it, agrees with it ("you
@@ -91,12 +94,16 @@ class Heard:
 
     def polarity(self) -> str | None:
         """"yes" or "no": the first yes/no word said, if any."""
-        for w in self.words:
+        return self.polarity_at()[0]
+
+    def polarity_at(self) -> tuple[str | None, int]:
+        """The first yes/no word said ("yes", "no" or None) and how many words came before it."""
+        for i, w in enumerate(self.words):
             if w in YES_WORDS:
-                return "yes"
+                return "yes", i
             if w in NO_WORDS:
-                return "no"
-        return None
+                return "no", i
+        return None, len(self.words)
 
     def says(self, label: str) -> bool:
         """The transcript is ``label`` (or a word that sounds like it), maybe repeated or with a filler
@@ -141,7 +148,8 @@ def decide(word: Classified | None, said: Heard, th: dict[str, float], yes_no: b
         return "", 0.0, "nothing heard"
     theirs = said.short_words() & set(known)
     if theirs and short and word is not None:
-        if word.label == NONE and word.confidence >= th["none_veto"]:
+        if (word.label == NONE and word.confidence >= th["none_veto"] and word.distractor not in ("", NOISE)
+                and word.distractor_confidence >= th["veto_distractor"]):
             return "", 0.0, f"transcript {sorted(theirs)} but classifier none {word.confidence:.2f}"
         if label is not None and label not in theirs and c >= th["unopposed"]:
             return "", 0.0, f"transcript {sorted(theirs)} but classifier {label} {c:.2f}"
@@ -149,8 +157,10 @@ def decide(word: Classified | None, said: Heard, th: dict[str, float], yes_no: b
         return "", 0.0, f"transcript {said.text!r} a guess ({said.logprob:.2f})"
     if yes_no and label in ("yes", "no") and c >= th["unopposed"] and said.polarity() not in (None, label):
         return "", 0.0, f"classifier {label} {c:.2f} but transcript {said.polarity()}: asked again"
-    if yes_no and said.polarity() == "no" and said.logprob < th["clear_no"] and label != "no":
-        return "", 0.0, f"transcript no, not clear ({said.logprob:.2f})"
+    polarity, before = said.polarity_at()
+    if yes_no and polarity == "no" and label != "no" and (
+            said.logprob < th["clear_no"] or (before >= 3 and said.logprob < th["late_no"])):
+        return "", 0.0, f"transcript no, not clear ({said.logprob:.2f}, after {before} words)"
     if label is not None and said.one_word() is not None and c >= th["alone"]:
         return "", 0.0, f"classifier {label} {c:.2f} vetoed: transcript heard {said.one_word()!r}"
     return said.text, said.confidence, "transcript"
