@@ -73,21 +73,6 @@ def voices_available() -> list[str]:
     return [name for name, (eng, _, _) in VOICES.items() if eng == "espeak" or has_hibari]
 
 
-_HIBARI: dict[str, Any] = {}
-
-
-def _hibari(voice: str, text: str, speed: float) -> np.ndarray:
-    from hibari import Hibari
-
-    from assistant.audio.resample import resample
-
-    if voice not in _HIBARI:
-        _HIBARI[voice] = Hibari(voice)
-    wav = _HIBARI[voice](text, speed=speed, seed=0)
-    pcm = np.clip(np.asarray(wav) * 32767, -32768, 32767).astype(np.int16)
-    return np.asarray(resample(pcm, 24000, RATE), dtype=np.int16)
-
-
 def speak(text: str, voice_name: str) -> np.ndarray:
     """The phrase spoken by one of :data:`VOICES` (int16, 16 kHz, padded with silence), cached on disk."""
     engine, voice, speed = VOICES[voice_name]
@@ -103,7 +88,9 @@ def speak(text: str, voice_name: str) -> np.ndarray:
 
         pcm = synthesize(text, voice=voice, rate=int(speed))
     else:
-        pcm = _hibari(voice, text, speed)
+        from assistant.speech.tts import synthesize_hibari
+
+        pcm = synthesize_hibari(text, voice, speed)
     pcm = np.concatenate([np.zeros(int(LEAD_S * RATE), np.int16), pcm, np.zeros(int(TAIL_S * RATE), np.int16)])
     tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
     np.save(tmp, pcm)

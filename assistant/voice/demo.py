@@ -61,9 +61,17 @@ class SyntheticPerson:
         self.spoken_s = 0.0  #: seconds of answers said
 
     def words_for(self, expecting: Expectation) -> str:
-        if expecting.confirming:
-            return "yes"
+        if expecting.confirming:  # "did you say ...?": the truth, as a person would (a misheard "no" is put right)
+            return "yes" if self.means_yes(expecting.slot or "") else "no"
         return scripted_answer(self.lang, self.answers, expecting.slots or (expecting.slot or "",))
+
+    def means_yes(self, slot: str) -> bool:
+        """Whether this person's own answer about ``slot`` is a yes (an unlisted slot is a "no")."""
+        from assistant.nlu.understand import Understander
+
+        if slot not in self.answers:
+            return False
+        return Understander(self.lang).understand(self.answers[slot], slot).slots.get(slot) is True
 
     def hear(self, expecting: Expectation) -> Heard | None:
         from assistant.audio.sources import PcmSource
