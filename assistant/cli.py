@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="a whole spoken check-in, answered by a synthetic voice")
     d.add_argument("--vignette", default="radiating-left-leg", help="which built-in demo answers to use")
     d.add_argument("--people", type=Path, default=None,
-                   help="a YAML file of other demo people (e.g. tests/vignettes/demo-phrases.yaml: phrase answers)")
+                   help="a YAML file of other demo people (e.g. tests/demo-phrases.yaml: phrase answers)")
     d.add_argument("--engine", choices=ENGINES, default=argparse.SUPPRESS)
     sub.add_parser("config", help="show the settings in effect and where each came from")
     se = sub.add_parser("serve", help="always on: wait for the wake word, then do a check-in by voice")

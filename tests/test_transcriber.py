@@ -171,3 +171,23 @@ def test_phrase_answers_are_transcribed_and_understood(engine, lang: Language, n
     r = engine.recognize(PcmSource(np.concatenate([pad, pcm, pad, pad])), grammar_for_slot(lang, slot),
                          max_s=15.0, silence_timeout_s=5.0)
     assert understood_value(nlu, slot, r) == want, r.raw
+
+
+@pytest.mark.speech
+@pytest.mark.parametrize(("person", "level"), [("ordinary-soreness-phrases", "normal"), ("leg-weakness-phrases", "urgent")])
+def test_a_check_in_answered_only_in_phrases_ends_with_the_right_verdict(engine, lang: Language,  # type: ignore[no-untyped-def]
+                                                                         person: str, level: str) -> None:
+    import io
+
+    from assistant.dialog.conversation import Conversation
+    from assistant.dialog.runner import SilentMouth, run_checkin
+    from assistant.nlu.language import load_yaml
+    from assistant.voice.demo import SyntheticPerson
+
+    pytest.importorskip("hibari", reason="the phrase demo people speak with hibari-tts (script/setup --test installs it)")
+    spec = load_yaml(Path(__file__).parent / "demo-phrases.yaml")[person]
+    assert spec["expect"] == level
+    ear = SyntheticPerson(lang, engine, spec["answers"], spec["voice"], None, io.StringIO())
+    result = run_checkin(Conversation(lang), ear, SilentMouth())
+    assert result.verdict.level == level, result.slots
+    assert result.questions <= 10
