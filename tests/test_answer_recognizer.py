@@ -184,7 +184,7 @@ def test_listen_reads_8k_and_48k_stereo_wavs_with_the_default_engine(tmp_path: P
     out = subprocess.run([sys.executable, "-m", "assistant", "listen", "--slot", "side", "--json", *files],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "answers+sphinx" in out.stderr
+    assert "answers+whisper" in out.stderr  # the default engine
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["value"] for r in rows] == ["right", "right"], rows
 

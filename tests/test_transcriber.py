@@ -191,3 +191,15 @@ def test_a_check_in_answered_only_in_phrases_ends_with_the_right_verdict(engine,
     result = run_checkin(Conversation(lang), ear, SilentMouth())
     assert result.verdict.level == level, result.slots
     assert result.questions <= 10
+
+
+@pytest.mark.speech
+def test_a_sure_no_does_not_cut_off_what_follows(engine, lang: Language) -> None:  # type: ignore[no-untyped-def]
+    """"no, but my leg feels numb": the early end that serves one-word answers must not drop the "but"."""
+    from assistant.speech.tts import synthesize
+
+    pcm = synthesize("no. but my leg feels numb", voice="en-us", rate=150)
+    pad = np.zeros(8000, np.int16)
+    r = engine.recognize(PcmSource(np.concatenate([pad, pcm, pad, pad])), grammar_for_slot(lang, "leg_symptoms"),
+                         max_s=15.0, silence_timeout_s=5.0)
+    assert "but" in r.transcript, r.raw

@@ -4,8 +4,9 @@ One rule set (:func:`decide`), measured in docs/benchmarks.md ("Transcriber (iss
 
 1. **Fast path.** A single word the classifier is sure of (``alone``) ends the answer 0.15 s after
    the word, as before: no transcription, the next prompt starts at once. Except a cautious word
-   ("no", which could hide a red flag): it is transcribed too, so that a transcript which clearly
-   heard another word ("down", "go") can veto it.
+   ("no", which could hide a red flag): the answer is not cut there ("no, but my leg is numb" is
+   heard whole), and it is transcribed meanwhile, so that a transcript which clearly heard another
+   word ("down", "go") can veto it.
 2. **Everything else is transcribed** and handed on as text, which the understanding maps to slot
    values exactly as a typed answer ("yeah a little bit", "probably a six").
 3. **Agreement.** A less sure classifier word stands when the transcript is that same word (or a
@@ -26,6 +27,7 @@ speech (``assistant.speech.endpoint``).
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -182,6 +184,43 @@ def question_prompt(phrases: Sequence[str]) -> str | None:
     return ", ".join(singles) + "." if singles else None
 
 
+#: Audio (s) handed to a speculative transcription: the sure word lies within (it is at most 1.6 s).
+SPECULATE_S = 2.5
+
+
+class _Speculation:
+    """A transcription started while the person may still go on speaking ("no, ... but my leg ...").
+
+    Why: a sure "no" is transcribed before it counts, and waiting for the endpointer to be sure the
+    answer is over costs ~0.15 s more than the classifier's early end. Started in a thread at the
+    classifier's early check, it runs while the endpointer waits (CTranslate2 releases the GIL);
+    if no speech followed, its transcript is the answer's, else the whole answer is transcribed.
+    """
+
+    def __init__(self) -> None:
+        self.word: Classified | None = None
+        self.upto = 0
+        self._thread: threading.Thread | None = None
+        self._result: list[Transcript] = []
+
+    def start(self, run: Any, samples: np.ndarray, word: Classified) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        self.word, self.upto, self._result = word, len(samples), []
+        excerpt = np.array(samples[-int(SPECULATE_S * SAMPLE_RATE):])
+        self._thread = threading.Thread(target=lambda: self._result.append(run(excerpt)), daemon=True)
+        self._thread.start()
+
+    def covers(self, speech_end_s: float | None) -> bool:
+        """No speech after the audio it transcribes (the endpointer's end of speech lies before it)."""
+        return self.word is not None and speech_end_s is not None and speech_end_s * SAMPLE_RATE <= self.upto
+
+    def result(self) -> Transcript | None:
+        if self._thread is not None:
+            self._thread.join()
+        return self._result[0] if self._result else None
+
+
 class TranscribingRecognizer(PcmMixin):
     """Answer classifier + Whisper transcriber behind the one ``Recognizer`` interface."""
 
@@ -210,11 +249,17 @@ class TranscribingRecognizer(PcmMixin):
         allowed = allowed_words(self.known, phrases or ())
         spent = [0.0]
 
+        guess = _Speculation()
+        prompt = question_prompt(phrases or ())
+
         def certain(samples: np.ndarray) -> Classified | None:
             t = time.perf_counter()
             heard = self.classifier.classify(samples, allowed, search=False)
             spent[0] += time.perf_counter() - t
             ok = heard.label != NONE and heard.confidence >= self.thresholds["alone"] and heard.span.seconds <= MAX_WORD_S
+            if ok and heard.label in CAUTIOUS_WORDS:  # "no, but ...": listen on, transcribing meanwhile
+                guess.start(lambda x: self.transcriber.transcribe(x, prompt), samples, heard)
+                return None
             return heard if ok else None
 
         tap = _EarlyEndTap(source, certain if allowed else (lambda _s: None))
@@ -222,22 +267,23 @@ class TranscribingRecognizer(PcmMixin):
         t = time.perf_counter()
         samples = np.frombuffer(bytes(tap.audio), dtype=np.int16)
         word = tap.ended_early
-        if word is not None and word.label not in CAUTIOUS_WORDS:
+        if word is not None:
             endpoint = (time.perf_counter() - tap.checked_at) + 0.15
             return Recognition(word.label, word.confidence, [(word.label, word.confidence)], False, utt.audio_s,
                                utt.compute_s + spent[0], endpoint, raw=f"answers:{word.label}:{word.confidence:.2f} (fast)")
-        if word is None and allowed:  # also where the endpointer heard no start: a quiet "yes"
+        said_early = guess.result() if guess.covers(utt.speech_end) else None
+        if said_early is not None:
+            word = guess.word
+            spent[0] += said_early.compute_s
+        elif allowed:  # also where the endpointer heard no start: a quiet "yes"
             word = self.classifier.classify(samples, allowed)
         if not utt.started and (word is None or word.label == NONE):
             return Recognition("", 0.0, [], True, utt.audio_s, utt.compute_s + spent[0], None, heard_speech=False)
-        said_raw = self.transcribe(samples, utt.speech_start, phrases)
+        said_raw = said_early or self.transcribe(samples, utt.speech_start, phrases)
         said = Heard.of(said_raw, self.thresholds["no_speech"])
         text, conf, why = decide(word, said, self.thresholds, yes_no="no" in (phrases or ()), known=allowed)
         done = time.perf_counter()
-        if tap.ended_early is not None:
-            endpoint: float | None = 0.15 + (done - tap.checked_at)
-        else:
-            endpoint = None if utt.end_lag_s is None else utt.end_lag_s + (done - t)
+        endpoint = None if utt.end_lag_s is None else utt.end_lag_s + (done - t)
         note = f"whisper:{said_raw.text.strip()!r} ({said_raw.avg_logprob:.2f}) | "
         note += f"answers:{word.label}:{word.confidence:.2f} | " if word is not None else ""
         return Recognition(text, conf, [(w, conf) for w in text.split()], not text, utt.audio_s,
