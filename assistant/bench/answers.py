@@ -19,7 +19,7 @@ from assistant.bench.corpus import Item, reject_items, render
 from assistant.bench.noise import NOISE_KINDS
 from assistant.nlu.language import Language
 from assistant.nlu.understand import Understander
-from assistant.speech.fused_engine import allowed_words
+from assistant.speech.early_end import allowed_words
 from assistant.speech.recognizer import Recognition
 from assistant.training.corpus import all_clips
 from assistant.voice.grammar import grammar_for_slot

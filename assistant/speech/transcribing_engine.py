@@ -36,7 +36,7 @@ import numpy as np
 
 from assistant.speech.answer_model import NOISE, NONE, AnswerClassifier, Classified
 from assistant.speech.endpoint import listen
-from assistant.speech.fused_engine import MAX_WORD_S, _EarlyEndTap, allowed_words
+from assistant.speech.early_end import MAX_WORD_S, EarlyEndTap, allowed_words
 from assistant.speech.recognizer import SAMPLE_RATE, AudioSourceLike, PcmMixin, Recognition, check_rate
 from assistant.speech.transcriber import Transcript, WhisperTranscriber, normalize_transcript
 
@@ -262,7 +262,7 @@ class TranscribingRecognizer(PcmMixin):
                 return None
             return heard if ok else None
 
-        tap = _EarlyEndTap(source, certain if allowed else (lambda _s: None))
+        tap = EarlyEndTap(source, certain if allowed else (lambda _s: None))
         utt = listen(tap, max_s=max_s, silence_timeout_s=silence_timeout_s)
         t = time.perf_counter()
         samples = np.frombuffer(bytes(tap.audio), dtype=np.int16)
