@@ -69,7 +69,8 @@ NO_WORDS = frozenset("no nope nah not never none nothing".split())
 #: Whisper's spellings of a one-word answer that sounds the same.
 SOUNDS_LIKE = {"know": "no", "now": "no", "write": "right", "rite": "right", "wright": "right", "for": "four",
                "fore": "four", "to": "two", "too": "two", "won": "one", "ate": "eight", "yeah": "yes",
-               "yep": "yes", "nope": "no", "nah": "no", "sex": "six", "nein": "nine", "free": "three"}
+               "yep": "yes", "nope": "no", "nah": "no", "sex": "six", "nein": "nine", "free": "three",
+               "alright": "right"}
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,8 @@ def decide(word: Classified | None, said: Heard, th: dict[str, float], yes_no: b
         return "", 0.0, f"classifier {label} {c:.2f} not sure enough"
     if said.nothing:
         return "", 0.0, "nothing heard"
+    if label is not None and c >= th["alone"] and said.logprob < th["min_logprob"]:
+        return label, c, f"classifier {label} {c:.2f}, transcript a guess ({said.logprob:.2f})"
     theirs = said.short_words() & set(known)
     if theirs and short and word is not None:
         if (word.label == NONE and word.confidence >= th["none_veto"] and word.distractor not in ("", NOISE)
