@@ -93,6 +93,12 @@ def test_the_classifier_judges_a_short_transcript_of_its_own_words() -> None:
     assert decide(word(NONE, 0.9), said(" About one out of ten."), TH, known=known)[0] == "about one out of ten"
 
 
+def test_a_sure_word_stands_against_a_transcript_that_is_a_guess() -> None:
+    # babble at 6 dB written as a sentence: the classifier's sure "right" is the better evidence
+    assert decide(word("right", 0.92), said(" I'm going to go to the left.", logprob=-2.0), TH)[0] == "right"
+    assert decide(word("right", 0.95), said(" Alright."), TH)[0] == "right"
+
+
 def test_a_short_guess_is_asked_again() -> None:
     assert decide(word(NONE, 0.3), said(" Both.", logprob=-2.1), TH)[0] == ""
 
