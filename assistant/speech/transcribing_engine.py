@@ -34,6 +34,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from assistant.speech.answer_audio import speech_span
 from assistant.speech.answer_model import NOISE, NONE, AnswerClassifier, Classified
 from assistant.speech.endpoint import listen
 from assistant.speech.early_end import MAX_WORD_S, EarlyEndTap, allowed_words
@@ -241,8 +242,17 @@ class TranscribingRecognizer(PcmMixin):
         return []  # an open vocabulary
 
     def transcribe(self, samples: np.ndarray, speech_start: float | None, phrases: Sequence[str] | None) -> Transcript:
-        """The transcript of the answer from a little before its start (what came before is waiting)."""
-        first = max(0, int(((speech_start or 0.0) - LEAD_S) * SAMPLE_RATE))
+        """The transcript of the answer from a little before its start (what came before is waiting).
+
+        The start is the endpointer's or the first loud stretch's, whichever is earlier: the
+        endpointer needs 0.3 s of speech to start, and a short "nope" before a pause came too early
+        for it ("nope, just my back hurts" was written "just my back hurts").
+        """
+        start = speech_start if speech_start is not None else 0.0
+        loud = speech_span(samples)
+        if loud.end > loud.start:
+            start = min(start, loud.start / SAMPLE_RATE)
+        first = max(0, int((start - LEAD_S) * SAMPLE_RATE))
         return self.transcriber.transcribe(samples[first:], question_prompt(phrases or ()))
 
     def recognize(self, source: AudioSourceLike, phrases: Sequence[str] | None, *, max_s: float = 15.0,
