@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("devices", help="list microphones and speakers")
     d = sub.add_parser("demo", help="a whole spoken check-in, answered by a synthetic voice")
     d.add_argument("--vignette", default="radiating-left-leg", help="which built-in demo answers to use")
+    d.add_argument("--people", type=Path, default=None,
+                   help="a YAML file of other demo people (e.g. tests/demo-phrases.yaml: phrase answers)")
     d.add_argument("--engine", choices=ENGINES, default=argparse.SUPPRESS)
     sub.add_parser("config", help="show the settings in effect and where each came from")
     se = sub.add_parser("serve", help="always on: wait for the wake word, then do a check-in by voice")
@@ -212,7 +214,7 @@ def _main(argv: list[str]) -> int:
     if args.command == "demo":
         from assistant.voice.demo import demo_command
 
-        return demo_command(lang, settings, args.vignette)
+        return demo_command(lang, settings, args.vignette, args.people)
     if args.text:
         from assistant.dialog.text_mode import text_checkin
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.speech.recognizer import ENGINES
+from assistant.speech.factory import ENGINES
 from assistant.speech.voices import VOICE_CHOICES
 
 __all__ = [

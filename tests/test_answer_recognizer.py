@@ -20,6 +20,7 @@ from tests import speechgen as sg
 from tests.wavgen import write_wav
 
 from assistant.audio.sources import PcmSource, load_wav_16k
+from assistant.speech import factory
 from assistant.speech import recognizer as api
 from assistant.speech import rejection
 from assistant.speech.answer_audio import Span
@@ -87,15 +88,15 @@ def test_damaged_weights_fall_back_to_the_grammar_engine_and_say_so(tmp_path: Pa
         AnswerModel.load(bad)
     monkeypatch.setattr("assistant.speech.answer_model.MODEL_FILE", tmp_path / "missing.npz")
     notices: list[str] = []
-    rec = api.make_recognizer("answers", None, notices)
+    rec = factory.make_recognizer("answers", None, notices)
     assert rec.engine == "sphinx"
     assert len(notices) == 1 and "missing.npz are missing" in notices[0] and "sphinx alone" in notices[0]
 
 
-def test_default_engine_is_the_fused_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_engine_before_issue_22_is_still_there(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(api, "REPO_MODELS_DIR", tmp_path / "none")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    rec = api.make_recognizer()
+    rec = factory.make_recognizer("answers")
     assert rec.engine == "answers+sphinx" and isinstance(rec, api.Recognizer)
 
 
@@ -183,7 +184,7 @@ def test_listen_reads_8k_and_48k_stereo_wavs_with_the_default_engine(tmp_path: P
     out = subprocess.run([sys.executable, "-m", "assistant", "listen", "--slot", "side", "--json", *files],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "answers+sphinx" in out.stderr
+    assert "answers+whisper" in out.stderr  # the default engine
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["value"] for r in rows] == ["right", "right"], rows
 

@@ -213,9 +213,10 @@ def test_quick_run_writes_readable_results(tmp_path: Path, capsys: pytest.Captur
     md = (out / "results.md").read_text()
     assert "| sphinx | grammar+fuzzy |" in md and "## Speed and size" in md
     assert "| sphinx | grammar+fuzzy |" in capsys.readouterr().out  # the table is printed
+    assert "## Phrase answers" in md and results["phrases"]["accuracy"]["answers+whisper (default)"]
     png = (out / "accuracy_vs_snr.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
     if shared_speech_dir() is not None:  # the answer recogniser's held-out rows need the recordings
         answers = results["answers"]
-        assert answers["accuracy"]["answers+sphinx (default)"]["yes/no clean"][1] > 0
+        assert answers["accuracy"]["answers+whisper (default)"]["yes/no clean"][1] > 0
         assert "## Answer recogniser: real voices never trained on" in md

@@ -135,7 +135,7 @@ def test_unknown_key_names_key_and_suggests(home: Path) -> None:
         ('tts_rate = "fast"', "expected a whole number"),
         ("tts_rate = 1.5", "expected a whole number"),
         ("confirm_threshold = 2", "between 0 and 1"),
-        ('engine = "whisper"', "expected one of auto, answers, vosk, sphinx"),
+        ('engine = "kaldi"', "expected one of auto, whisper, answers, vosk, sphinx"),
         ("language = 5", "expected a string"),
         ("[engine]\nx = 1", "expected a string"),
         ("model_dir = 3", "expected a path"),

@@ -210,8 +210,8 @@ def test_a_damaged_vosk_model_at_start_falls_back_and_serve_listens(virtual_audi
     try:
         assert serve.proc.poll() is None
         assert re.search(rf"the Vosk model in {re.escape(str(model))} cannot be used \(Vosk cannot use it: .*\); "
-                         "listening with the answer recogniser and pocketsphinx instead", serve.log), serve.log
-        assert "speech recognition: answers+sphinx" in serve.log
+                         "listening with BackCheck's own recognisers instead", serve.log), serve.log
+        assert "speech recognition: answers+whisper" in serve.log
         _wake(virtual_audio, serve)
         serve.wait_for("check-in finished", timeout=180)
     finally:

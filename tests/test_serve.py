@@ -82,7 +82,7 @@ def test_wake_word_starts_a_check_in_that_runs_to_a_verdict(virtual_audio, lang,
     """The person says the wake word, hears the chime, and answers each question after BackCheck asks it."""
     from assistant.config import load_settings
     from assistant.serve.loop import Serve
-    from assistant.speech.recognizer import make_recognizer
+    from assistant.speech.factory import make_recognizer
     from assistant.wake.detector import WakeDetector
 
     settings, _ = load_settings(flags={"engine": "sphinx", "data_dir": tmp_path}, env={})
@@ -237,7 +237,7 @@ def test_a_check_in_that_crashes_is_saved_and_serve_carries_on(virtual_audio, la
     """A bug deep inside one check-in (here: the speaker breaks on its second sentence) ends that check-in only."""
     from assistant.config import load_settings
     from assistant.serve.loop import Serve
-    from assistant.speech.recognizer import make_recognizer
+    from assistant.speech.factory import make_recognizer
     from assistant.wake.detector import WakeDetector
 
     settings, _ = load_settings(flags={"engine": "sphinx", "data_dir": tmp_path}, env={"BACKCHECK_TTS_RATE": "450"})

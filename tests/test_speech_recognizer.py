@@ -14,8 +14,8 @@ from assistant.speech.recognizer import (
     Recognizer,
     SpeechError,
     find_vosk_model,
-    make_recognizer,
 )
+from assistant.speech.factory import make_recognizer
 
 
 @pytest.fixture()
@@ -25,9 +25,10 @@ def no_installed_models(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path
     return tmp_path
 
 
-def test_auto_choice_without_vosk_model_fuses_with_sphinx(no_installed_models: Path) -> None:
+def test_auto_choice_is_the_classifier_with_whisper(no_installed_models: Path) -> None:
     rec = make_recognizer()
-    assert rec.engine == "answers+sphinx" and isinstance(rec, Recognizer)
+    assert rec.engine == "answers+whisper" and isinstance(rec, Recognizer)
+    assert make_recognizer("answers").engine == "answers+sphinx"
     assert make_recognizer("sphinx").engine == "sphinx"
 
 
@@ -43,7 +44,7 @@ def test_bad_model_dir_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_unknown_engine() -> None:
     with pytest.raises(SpeechError, match="vosk"):
-        make_recognizer("whisper")
+        make_recognizer("kaldi")
 
 
 def test_finds_model_in_xdg_dir(no_installed_models: Path) -> None:

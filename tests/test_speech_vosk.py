@@ -12,7 +12,7 @@ import pytest
 
 from tests import speechgen as sg
 
-from assistant.speech.recognizer import make_recognizer
+from assistant.speech.factory import make_recognizer
 from assistant.speech.vosk_engine import VoskRecognizer, model_vocabulary
 
 pytestmark = pytest.mark.speech
@@ -33,9 +33,18 @@ def rec(ko_model: Path) -> VoskRecognizer:
     return r
 
 
-def test_auto_choice_fuses_a_given_vosk_model(rec: VoskRecognizer, ko_model: Path) -> None:
-    again = make_recognizer(None, ko_model)
-    assert again.engine == "answers+vosk"  # the answer recogniser in front of the grammar engine
+@pytest.fixture()
+def no_transcriber(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The default engine's transcriber missing: the check-in falls back to the fused grammar engine."""
+    from assistant.speech import transcriber
+
+    monkeypatch.setattr(transcriber, "model_dir", lambda: tmp_path / "no-transcriber")
+
+
+def test_auto_choice_fuses_a_given_vosk_model(rec: VoskRecognizer, ko_model: Path, no_transcriber: None) -> None:
+    notices: list[str] = []
+    again = make_recognizer(None, ko_model, notices)
+    assert again.engine == "answers+vosk" and notices  # the answer recogniser in front of the grammar engine
     assert again.grammar._model is rec._model  # the model is loaded once and cached
 
 
@@ -61,7 +70,7 @@ def test_recognises_korean_grammar_words_streaming(rec: VoskRecognizer, word: st
 
 
 @pytest.mark.parametrize("word", ["네", "왼쪽"])
-def test_fused_engine_passes_vosk_phrases_through(ko_model: Path, word: str) -> None:
+def test_fused_engine_passes_vosk_phrases_through(ko_model: Path, word: str, no_transcriber: None) -> None:
     """The classifier knows no Korean word, so the fused engine is Vosk's grammar, streaming."""
     fused = make_recognizer(None, ko_model)
     pcm = np.concatenate([sg.speak(word, "ko", 140), sg.silence(5.0)])

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.speech,
 
 @pytest.fixture(scope="module")
 def recognizer():  # type: ignore[no-untyped-def]
-    from assistant.speech.recognizer import make_recognizer
+    from assistant.speech.factory import make_recognizer
 
     return make_recognizer("answers", None)
 
@@ -120,7 +120,7 @@ def test_demo_command_runs(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-m", "assistant", "--engine", "answers", "demo", "--vignette",
                           "leg-weakness"], capture_output=True, text=True, cwd=REPO, timeout=180)
     assert res.returncode == 0, res.stderr
-    assert "answers+sphinx" in res.stderr  # the default engine, fused
+    assert "answers+sphinx" in res.stderr  # the engine asked for (the default before issue 22)
     assert "Demo finished: urgent" in res.stdout and "not a diagnosis" in res.stdout
 
 

@@ -19,7 +19,7 @@ from assistant.bench.corpus import Item, reject_items, render
 from assistant.bench.noise import NOISE_KINDS
 from assistant.nlu.language import Language
 from assistant.nlu.understand import Understander
-from assistant.speech.fused_engine import allowed_words
+from assistant.speech.early_end import allowed_words
 from assistant.speech.recognizer import Recognition
 from assistant.training.corpus import all_clips
 from assistant.voice.grammar import grammar_for_slot
@@ -115,16 +115,20 @@ def engines(which: Sequence[str]) -> dict[str, Any]:
     from assistant.speech.sphinx_engine import SphinxRecognizer
 
     out: dict[str, Any] = {}
-    classifier = AnswerClassifier(AnswerModel.load(HELDOUT)) if {"answers", "fused"} & set(which) else None
+    classifier = AnswerClassifier(AnswerModel.load(HELDOUT)) if {"answers", "fused", "whisper"} & set(which) else None
     # the held-out words stay out of pocketsphinx's garbage lists too: never seen by either engine
     unseen = heldout_split()[1]
     if "answers" in which:
         out["answers alone"] = ClassifierAlone(classifier)
     if "fused" in which:
         grammar = SphinxRecognizer(garbage_exclude=unseen, garbage_weight=rejection.FUSED_GARBAGE_WEIGHT)
-        out["answers+sphinx (default)"] = FusedRecognizer(grammar, classifier)
+        out["answers+sphinx (before)"] = FusedRecognizer(grammar, classifier)
     if "sphinx" in which:
         out["sphinx alone"] = SphinxRecognizer(garbage_exclude=unseen)
+    if "whisper" in which:
+        from assistant.speech.transcribing_engine import TranscribingRecognizer
+
+        out["answers+whisper (default)"] = TranscribingRecognizer(classifier)
     return out
 
 

@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--processes", type=int, default=2, help="worker processes for recognition (default 2)")
     p.add_argument("--answers-only", action="store_true",
                    help="only the answer recogniser's rows (real voices never trained on, alone and fused)")
+    p.add_argument("--phrases-only", action="store_true",
+                   help="only the phrase answers (several voices, clean / 12 / 6 dB) through the default engine "
+                        "and the engine before issue 22")
     p.add_argument("--wake", choices=("also", "only", "skip"), default="also",
                    help="wake-word rows: with the rest (default), only them, or not at all")
     p.add_argument("--voice", choices=("also", "only", "skip"), default="also",
@@ -130,8 +133,20 @@ def _answers_part(lang: Any, quick: bool) -> tuple[dict[str, Any] | None, str]:
         return None, ("answer recogniser rows are missing: they need ../shared/speech and "
                       f"{answers.HELDOUT.name} (written by `backcheck train answers`).")
     its = answers.items(root, 2 if quick else None)
-    _say(f"answer recogniser: {len(its)} items (held-out speakers and words) x 3 engines")
-    return answers.run(lang, its, answers.engines(("answers", "fused", "sphinx")), _progress_every()), ""
+    _say(f"answer recogniser: {len(its)} items (held-out speakers and words) x 4 engines")
+    return answers.run(lang, its, answers.engines(("answers", "whisper", "fused", "sphinx")), _progress_every()), ""
+
+
+def _phrases_part(lang: Any, quick: bool) -> tuple[dict[str, Any], list[str]]:
+    """Phrase answers in every voice here, clean and in noise, through the default and the old engine."""
+    from assistant.bench import phrases
+    from assistant.speech.factory import make_recognizer
+
+    voices = phrases.voices_available()[:2] if quick else phrases.voices_available()
+    items = phrases.phrases(per_slot=1)[:4] if quick else phrases.phrases(per_slot=3)
+    recs = {"answers+whisper (default)": make_recognizer("whisper"), "answers+sphinx (before)": make_recognizer("answers")}
+    _say(f"phrase answers: {len(items)} phrases x {len(voices)} voices x 3 noise levels x {len(recs)} engines")
+    return phrases.run(lang, recs, voices, progress=_progress_every(), items=items), voices
 
 
 def _run(args: argparse.Namespace, settings: Any) -> int:
@@ -149,6 +164,15 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
         return 0
     language = getattr(settings, "language", "en") or "en"
     lang = load_language(language)
+    if args.phrases_only:
+        from assistant.bench import phrases
+
+        res, voices = _phrases_part(lang, args.quick)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "phrases.json").write_text(json.dumps(res, indent=1))
+        print(phrases.markdown(res, voices))
+        _say(f"wrote {args.out / 'phrases.json'} in {time.perf_counter() - started:.0f} s")
+        return 0
     if args.answers_only:
         from assistant.bench import answers
 
@@ -206,6 +230,7 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
     if answers_res is None:
         notes.append(why)
     results["answers"] = answers_res
+    results["phrases"], phrase_voices = _phrases_part(lang, args.quick)
     if args.wake != "skip":
         from assistant.bench.wake import run_wake_bench
 
@@ -219,7 +244,10 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
         from assistant.bench.voice import voice_markdown
 
         md += voice_markdown(results["voice"])
-        (args.out / "results.md").write_text(md)
+    from assistant.bench import phrases as phrase_bench
+
+    md += "\n\n" + phrase_bench.markdown(results["phrases"], phrase_voices) + "\n"
+    (args.out / "results.md").write_text(md)
     if results.get("wake"):
         from assistant.bench.wake import wake_markdown
 

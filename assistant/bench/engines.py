@@ -47,7 +47,7 @@ def grammar_for(word: str) -> list[str]:
 
 
 def make(config: str):  # type: ignore[no-untyped-def]
-    from assistant.speech.recognizer import make_recognizer
+    from assistant.speech.factory import make_recognizer
     from assistant.speech.sphinx_engine import SphinxRecognizer
 
     if config == "sphinx":

@@ -37,11 +37,12 @@ class EngineSpec:
 def import_recognizer_api() -> tuple[Callable[..., Any], type[Exception]]:
     """`make_recognizer` and the recogniser's error class, or a BenchError saying what is missing."""
     try:
-        from assistant.speech import recognizer as api
+        from assistant.speech import factory as api
+        from assistant.speech.recognizer import SpeechError
     except ImportError as exc:
         raise BenchError(f"the speech recogniser module is not available ({exc}); "
                          "install BackCheck with its speech extras (script/setup)") from None
-    return api.make_recognizer, getattr(api, "SpeechError", RuntimeError)
+    return api.make_recognizer, SpeechError
 
 
 class _Worker:

@@ -32,13 +32,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from assistant.speech.answer_model import NONE, AnswerClassifier, Classified
-from assistant.speech.recognizer import NOT_DECODED, SAMPLE_RATE, AudioSourceLike, PcmMixin, Recognition, check_rate
+from assistant.speech.early_end import EARLY_PAUSE_S, MAX_WORD_S, EarlyEndTap, allowed_words
+from assistant.speech.recognizer import NOT_DECODED, AudioSourceLike, PcmMixin, Recognition, check_rate
 
-#: Longest speech (s) that counts as one word: a longer answer is a phrase, for the grammar.
-MAX_WORD_S = 1.6
-#: Pause (s) after speech that makes the tap ask the classifier whether the answer is complete.
-EARLY_PAUSE_S = 0.15
-_VAD_FRAME_S = 0.03
 #: over_phrase was 0.95 for a single perceptron; the five-model ensemble is less extreme (a clear
 #: "left" at 0.94 lost to pocketsphinx's "left and right"): at 0.9, simulated on held-out speakers,
 #: left/right and yes/no gain a clip each and no phrase answer is lost.
@@ -83,70 +79,6 @@ def fuse(grammar: Recognition, heard: Classified | None, known: Sequence[str], t
     return replace(grammar, transcript="", rejected=True, raw=note)
 
 
-def allowed_words(known: Sequence[str], phrases: Sequence[str]) -> list[str]:
-    """The classifier's words that answer the open question (single-word phrases of its grammar)."""
-    singles = {p.strip().lower() for p in phrases if len(p.split()) == 1}
-    return [w for w in known if w in singles]
-
-
-class _EarlyEndTap:
-    """Passes audio to the grammar engine, keeps it, and ends the stream once a word is certain."""
-
-    def __init__(self, source: AudioSourceLike, check: Any, decided_at: float = 1.0):
-        """``decided_at``: a word heard this surely makes the grammar's own words irrelevant."""
-        from pocketsphinx import Vad
-
-        self.source = source
-        self.decided_at = decided_at
-        self.sample_rate = getattr(source, "sample_rate", SAMPLE_RATE)
-        self.check = check
-        self.vad = Vad(2, SAMPLE_RATE, _VAD_FRAME_S)
-        self.frame_bytes = self.vad.frame_bytes
-        self.audio = bytearray()
-        self._pending = b""
-        self.in_speech = False
-        self.speech_frames = 0
-        self.silent_frames = 0
-        self.ended_early: Classified | None = None
-        self.checked_at = 0.0
-
-    @property
-    def answer_decided(self) -> bool:
-        """The grammar engine may skip its decode (``recognizer.answer_decided``)."""
-        return self.ended_early is not None and self.ended_early.confidence >= self.decided_at
-
-    def read(self, frames: int, timeout: float | None = None) -> bytes | None:
-        if self.ended_early is not None:
-            return None
-        data = self.source.read(frames, timeout)
-        if not data:
-            return data
-        self.audio += data
-        self._pending += data
-        while len(self._pending) >= self.frame_bytes:
-            frame, self._pending = self._pending[: self.frame_bytes], self._pending[self.frame_bytes:]
-            self._step(frame)
-        return data
-
-    def _step(self, frame: bytes) -> None:
-        if self.vad.is_speech(frame):
-            self.speech_frames += 1
-            self.silent_frames = 0
-            if self.speech_frames >= 3:
-                self.in_speech = True
-            return
-        self.silent_frames += 1
-        if self.in_speech and self.silent_frames * _VAD_FRAME_S >= EARLY_PAUSE_S:
-            self.in_speech = False
-            self.speech_frames = 0
-            started = time.perf_counter()
-            heard = self.check(np.frombuffer(bytes(self.audio), dtype=np.int16))
-            if heard is not None:
-                self.ended_early, self.checked_at = heard, started
-        elif not self.in_speech and self.silent_frames > 1:
-            self.speech_frames = 0
-
-
 class FusedRecognizer(PcmMixin):
     """Answer classifier + grammar recogniser behind the one ``Recognizer`` interface."""
 
@@ -184,7 +116,7 @@ class FusedRecognizer(PcmMixin):
             return heard if ok else None
 
         # sure enough to overrule any phrase the grammar might hear: its decode would change nothing
-        tap = _EarlyEndTap(source, certain if allowed else lambda _s: None, self.thresholds["over_phrase"])
+        tap = EarlyEndTap(source, certain if allowed else lambda _s: None, self.thresholds["over_phrase"])
         g = self.grammar.recognize(tap, phrases, max_s=max_s, silence_timeout_s=silence_timeout_s)
         t = time.perf_counter()
         heard = tap.ended_early

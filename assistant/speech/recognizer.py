@@ -1,9 +1,10 @@
-"""One interface over the speech engines (Vosk, pocketsphinx).
+"""One interface over the speech engines (answer classifier + Whisper, Vosk, pocketsphinx).
 
 Why: the conversation must not care which engine listens. Each engine
 streams audio from an ``AudioSource``-like object (``read(frames, timeout)``
 returning bytes, or None at end of stream), stops at the end of speech and
 returns a :class:`Recognition`, rejecting audio that is none of the phrases.
+This module imports no engine; ``assistant.speech.factory`` above them builds one.
 """
 
 from __future__ import annotations
@@ -156,59 +157,3 @@ def find_vosk_model(model_dir: Path | None = None) -> Path | None:
                 if child.is_dir() and is_vosk_model(child):
                     return child
     return None
-
-
-ENGINES = ("auto", "answers", "vosk", "sphinx")
-
-
-def make_grammar_recognizer(engine: str | None = None, model_dir: Path | None = None,
-                            fused: bool = False) -> Recognizer:
-    """A grammar recogniser: Vosk when a Vosk model is given or installed, else pocketsphinx.
-
-    ``engine`` "vosk" or "sphinx" forces one; a missing model raises
-    :class:`ModelNotFoundError` saying how to get one. ``fused``: pocketsphinx for the fused
-    engine, which rejects more out-of-grammar speech (see assistant/speech/rejection.py).
-    """
-    if engine == "sphinx" or (engine is None and model_dir is None and find_vosk_model() is None):
-        from assistant.speech import rejection
-        from assistant.speech.sphinx_engine import SphinxRecognizer
-
-        if fused:
-            return SphinxRecognizer(garbage_weight=rejection.FUSED_GARBAGE_WEIGHT)
-        return SphinxRecognizer()
-    path = find_vosk_model(model_dir)
-    if path is None:
-        raise ModelNotFoundError(
-            "no Vosk model is installed (looked in "
-            f"{REPO_MODELS_DIR} and {user_models_dir()}). "
-            "Run `backcheck models download` to install one, or use `--engine sphinx`."
-        )
-    from assistant.speech.vosk_engine import VoskRecognizer
-
-    return VoskRecognizer(path)
-
-
-def make_recognizer(engine: str | None = None, model_dir: Path | None = None,
-                    notices: list[str] | None = None) -> Recognizer:
-    """Build a recogniser. The default (None or "auto") fuses BackCheck's answer recogniser with
-    the grammar recogniser; "vosk" or "sphinx" is that grammar recogniser alone; "answers" fuses
-    with pocketsphinx even where a Vosk model is installed.
-
-    Where the answer recogniser cannot load (a missing or damaged file), the default falls back
-    to the grammar recogniser alone and appends the reason to ``notices``.
-    """
-    if engine not in (None, *ENGINES):
-        raise SpeechError(f"unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    if engine in ("vosk", "sphinx"):
-        return make_grammar_recognizer(engine, model_dir)
-    grammar = make_grammar_recognizer("sphinx" if engine == "answers" else None, model_dir, fused=True)
-    from assistant.speech.answer_model import AnswerModelError
-    from assistant.speech.embedding import FrontEndError
-    from assistant.speech.fused_engine import FusedRecognizer
-
-    try:
-        return FusedRecognizer(grammar)
-    except (AnswerModelError, FrontEndError) as exc:
-        if notices is not None:
-            notices.append(f"{exc}. Using {grammar.engine} alone for now: it mishears more.")
-        return grammar

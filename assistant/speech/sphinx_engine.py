@@ -16,12 +16,12 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from assistant.speech import rejection
+from assistant.speech.endpoint import import_pocketsphinx, listen
 from assistant.speech.grammar import build_jsgf, check_phrases, load_cmudict, normalize_phrases, usable_phrases
 from assistant.speech.recognizer import (
     NOT_DECODED,
     SAMPLE_RATE,
     AudioSourceLike,
-    EngineUnavailableError,
     PcmMixin,
     Recognition,
     answer_decided,
@@ -31,17 +31,6 @@ from assistant.speech.recognizer import (
 _FILLERS = ("<s>", "</s>", "<sil>")
 _MAX_SEARCHES = 32
 _LEAD_S = 0.25  # audio kept before the detected start of speech
-
-
-def _import_pocketsphinx():  # type: ignore[no-untyped-def]
-    try:
-        import pocketsphinx
-    except ImportError as e:  # pragma: no cover - depends on the machine
-        raise EngineUnavailableError(
-            "pocketsphinx is not installed; run `pip install pocketsphinx` "
-            "(or reinstall backcheck), or use `--engine vosk`"
-        ) from e
-    return pocketsphinx
 
 
 #: Standard deviation (in 16-bit steps, about -72 dBFS) of the noise added before decoding.
@@ -71,7 +60,7 @@ class SphinxRecognizer(PcmMixin):
     ) -> None:
         """``garbage`` False turns off out-of-grammar rejection (benchmark baseline);
         ``garbage_exclude`` keeps words out of the garbage list (held-out benchmarks)."""
-        ps = _import_pocketsphinx()
+        ps = import_pocketsphinx()
         self._ps = ps
         model_path = Path(ps.get_model_path()) / "en-us"
         self.model = f"pocketsphinx en-us ({model_path})"
@@ -151,51 +140,12 @@ class SphinxRecognizer(PcmMixin):
         ``wide``: decode against the wide garbage vocabulary (see :meth:`recheck`).
         """
         check_rate(source)
-        ps = self._ps
         search, allowed = self._search_for(phrases, wide)
         dec = self._decoder
         dec.activate_search(search)
-        ep = ps.Endpointer(vad_mode=self._vad_mode, sample_rate=SAMPLE_RATE)
-        frame_samples = ep.frame_bytes // 2
-        consumed = 0
-        compute = 0.0
-        started = False
-        ended = False
-        frames: list[bytes] = []  # all audio read, to cut the utterance with margins
-        speech_start: float | None = None
-        buf = b""
-        while True:
-            chunk = source.read(frame_samples)
-            if chunk is None:
-                break
-            buf += chunk
-            if len(buf) < ep.frame_bytes:
-                continue
-            frame, buf = buf[: ep.frame_bytes], buf[ep.frame_bytes :]
-            consumed += frame_samples
-            frames.append(frame)
-            t = time.perf_counter()
-            speech = ep.process(frame)
-            if speech is not None:
-                if not started:
-                    speech_start = ep.speech_start
-                started = True
-                if not ep.in_speech:
-                    ended = True
-            compute += time.perf_counter() - t
-            audio_s = consumed / SAMPLE_RATE
-            if ended or audio_s >= max_s or (not started and audio_s >= silence_timeout_s):
-                break
-        if not ended and buf and len(buf) < ep.frame_bytes:
-            # end of stream: let the endpointer flush what it still holds
-            consumed += len(buf) // 2
-            frames.append(buf)
-            tail = ep.end_stream(buf)
-            if tail is not None and not started:
-                started = True
-                speech_start = ep.speech_start
-        audio_s = consumed / SAMPLE_RATE
-        if not started:
+        utt = listen(source, max_s=max_s, silence_timeout_s=silence_timeout_s, vad_mode=self._vad_mode)
+        audio_s, compute = utt.audio_s, utt.compute_s
+        if not utt.started:
             return Recognition("", 0.0, [], True, audio_s, compute, None, heard_speech=False)
         if answer_decided(source):
             return Recognition("", 0.0, [], True, audio_s, compute, None, raw=NOT_DECODED)
@@ -206,17 +156,17 @@ class SphinxRecognizer(PcmMixin):
         # grammar search may not have reached a final state: decode from a little
         # before the start to the current position (the trailing silence it waited for).
         t = time.perf_counter()
-        first = max(0, int(((speech_start or 0.0) - _LEAD_S) * SAMPLE_RATE) * 2)
+        first = max(0, int(((utt.speech_start or 0.0) - _LEAD_S) * SAMPLE_RATE) * 2)
         dec.start_utt()
-        dec.process_raw(_dither(b"".join(frames)[first:]), False, True)
+        dec.process_raw(_dither(utt.pcm[first:]), False, True)
         dec.end_utt()
         hyp = dec.hyp()
         segs = list(dec.seg() or [])
         done = time.perf_counter()
         compute += done - t
         endpoint_s = None
-        if ended:
-            endpoint_s = max(0.0, audio_s - ep.speech_end) + (done - t)
+        if utt.end_lag_s is not None:
+            endpoint_s = utt.end_lag_s + (done - t)
         raw = hyp.hypstr if hyp is not None else ""
         conf = float(hyp.prob) if hyp is not None else 0.0
         words = [(s.word, float(s.prob)) for s in segs if s.word not in _FILLERS and not s.word.startswith("[")]

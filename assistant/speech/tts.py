@@ -162,9 +162,32 @@ def synthesize_native(
 
 
 def synthesize(text: str, voice: str | None = "en-us", rate: int = DEFAULT_RATE) -> np.ndarray:
-    """Speech for ``text`` as 16 kHz mono int16, made by espeak-ng (tests, demos, benchmarks)."""
+    """Speech for ``text`` as 16 kHz mono int16, made by espeak-ng (tests, demos, benchmarks).
+
+    A voice named ``hibari:NAME`` is hibari-tts's neural voice instead (its bundled "heart"; the
+    package is a bench and test extra): more like a person than espeak-ng, for the phrase benchmark
+    and the demo. ``rate`` then scales its pace (175 words a minute = its own).
+    """
+    if voice and voice.startswith("hibari:"):
+        return synthesize_hibari(text, voice.split(":", 1)[1], rate / DEFAULT_RATE)
     x, sr = synthesize_native(text, voice, rate, engine="espeak-ng")
     return to_16k_mono(x, sr)
+
+
+_HIBARI: dict[str, object] = {}
+
+
+def synthesize_hibari(text: str, voice: str = "heart", speed: float = 1.0) -> np.ndarray:
+    """hibari-tts speech (24 kHz) for ``text`` as 16 kHz mono int16; the same audio every time (seed 0)."""
+    try:
+        from hibari import Hibari
+    except ImportError as exc:
+        raise TtsUnavailable("the hibari voice needs the package hibari-tts (`pip install hibari-tts`, "
+                       "or script/setup --test)") from exc
+    if voice not in _HIBARI:
+        _HIBARI[voice] = Hibari(voice)
+    wav = _HIBARI[voice](text, speed=speed, seed=0)  # type: ignore[operator]
+    return to_16k_mono(np.asarray(wav, dtype=np.float64), 24000)
 
 
 # -- playing -----------------------------------------------------------------

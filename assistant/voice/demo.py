@@ -6,6 +6,7 @@ recogniser hears that audio through the open question's grammar; the verdict is 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
@@ -60,9 +61,17 @@ class SyntheticPerson:
         self.spoken_s = 0.0  #: seconds of answers said
 
     def words_for(self, expecting: Expectation) -> str:
-        if expecting.confirming:
-            return "yes"
+        if expecting.confirming:  # "did you say ...?": the truth, as a person would (a misheard "no" is put right)
+            return "yes" if self.means_yes(expecting.slot or "") else "no"
         return scripted_answer(self.lang, self.answers, expecting.slots or (expecting.slot or "",))
+
+    def means_yes(self, slot: str) -> bool:
+        """Whether this person's own answer about ``slot`` is a yes (an unlisted slot is a "no")."""
+        from assistant.nlu.understand import Understander
+
+        if slot not in self.answers:
+            return False
+        return Understander(self.lang).understand(self.answers[slot], slot).slots.get(slot) is True
 
     def hear(self, expecting: Expectation) -> Heard | None:
         from assistant.audio.sources import PcmSource
@@ -107,13 +116,14 @@ def person_voice_for(wanted: str, assistant: Any) -> str:
     return wanted
 
 
-def demo_command(lang: Language, settings: Settings, person: str) -> int:
+def demo_command(lang: Language, settings: Settings, person: str, people_file: Path | None = None) -> int:
+    """``people_file``: other demo people (same format as intents/en/demo.yaml), e.g. ones who answer in phrases."""
     from assistant.speech.tts import PrintMouth
     from assistant.voice.engine import open_recognizer
     from assistant.voice.io import VoiceMouth, quiet_speaker_echo
     from assistant.voice.mouth import open_mouth
 
-    people = load_yaml(lang.root / "demo.yaml")
+    people = load_yaml(people_file or lang.root / "demo.yaml")
     if person not in people:
         print(f"backcheck demo: no demo person '{person}' (choose from: {', '.join(people)})", file=sys.stderr)
         return 2

@@ -30,12 +30,13 @@ def open_recognizer(settings: Settings, lang: Language, *, announce: bool = True
     """The recogniser the settings ask for, or None after printing what to do.
 
     ``fallback``: when the Vosk model is damaged, missing or does not load, say why and use the engines
-    that work (the answer recogniser fused with pocketsphinx) instead of giving up; an always-on
+    that work (the answer classifier with the Whisper transcriber) instead of giving up; an always-on
     `serve` must not go deaf over a bad model. ``prove_loads``: load the model in a child process first,
     so a model that crashes Kaldi cannot take this process with it. ``slots``: the questions whose words
     the model is checked for (a warning names the words it lacks).
     """
-    from assistant.speech.recognizer import SpeechError, make_recognizer
+    from assistant.speech.factory import make_recognizer
+    from assistant.speech.recognizer import SpeechError
 
     engine = None if settings.engine == "auto" else settings.engine
     model_dir = settings.model_dir
@@ -53,21 +54,20 @@ def open_recognizer(settings: Settings, lang: Language, *, announce: bool = True
                 _say(f"the Vosk model in {model_dir} is damaged or incomplete: {problem}. "
                      f"{REINSTALL[0].upper()}{REINSTALL[1:]}, or use `--engine sphinx`.")
                 return None
-            _say(f"the Vosk model in {model_dir} cannot be used ({problem}); listening with the answer "
-                 f"recogniser and pocketsphinx instead. To use Vosk again, {REINSTALL}.")
-            engine, uses_vosk = "answers", False
+            _say(f"the Vosk model in {model_dir} cannot be used ({problem}); listening with BackCheck's own "
+                 f"recognisers instead. To use Vosk again, {REINSTALL}.")
+            engine, uses_vosk = None, False
     notices: list[str] = []
     try:
-        # automatic choice without a Vosk model where the settings look: fused with pocketsphinx
-        choice = engine if engine is not None else ("auto" if uses_vosk else "answers")
+        # automatic choice: the answer classifier with the Whisper transcriber (Vosk only where asked for)
+        choice = engine if engine is not None else "auto"
         try:
             recognizer = make_recognizer(choice, model_dir if uses_vosk else None, notices)
         except SpeechError as exc:
             if not (fallback and uses_vosk):
                 raise
-            _say(f"{exc}; listening with the answer recogniser and pocketsphinx instead. To use Vosk again, "
-                 f"{REINSTALL}.")
-            recognizer = make_recognizer("answers", None, notices)
+            _say(f"{exc}; listening with BackCheck's own recognisers instead. To use Vosk again, {REINSTALL}.")
+            recognizer = make_recognizer("auto", None, notices)
     except SpeechError as exc:
         _say(str(exc))
         return None

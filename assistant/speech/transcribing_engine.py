@@ -1,0 +1,303 @@
+"""The default engine: BackCheck's answer classifier for sure one-word answers, Whisper for the rest.
+
+One rule set (:func:`decide`), measured in docs/benchmarks.md ("Transcriber (issue 22)"):
+
+1. **Fast path.** A single word the classifier is sure of (``alone``) ends the answer 0.15 s after
+   the word, as before: no transcription, the next prompt starts at once. Except a cautious word
+   ("no", which could hide a red flag): the answer is not cut there ("no, but my leg is numb" is
+   heard whole), and it is transcribed meanwhile, so that a transcript which clearly heard another
+   word ("down", "go") can veto it.
+2. **Everything else is transcribed** and handed on as text, which the understanding maps to slot
+   values exactly as a typed answer ("yeah a little bit", "probably a six").
+3. **Agreement.** A less sure classifier word stands when the transcript is that same word (or a
+   word that sounds the same: "know", "write", "for"); the transcript's clear other word vetoes it.
+4. **Safety.** Where the classifier heard "yes" or "no" and the transcript says the opposite, the
+   answer is asked again; a "no" heard by the transcript alone must be heard clearly (its
+   log-probability), else it is asked again: a wrong "no" can hide a warning sign. A transcript's
+   own confidence stays below the conversation's confirmation threshold, so a warning sign heard
+   only by the transcriber is read back before it counts.
+5. **Non-answers.** When the classifier is sure a short sound is a word that answers nothing ("go",
+   "down"), a one-word transcript is dropped too; a phrase still goes on as text.
+
+Why no grammar recogniser here: on phrase answers the transcript understood 80-90 % where
+pocketsphinx's grammar gave 30-50 %, and on one-word answers the transcript is a better second
+opinion than the grammar (docs/design-notes.md). pocketsphinx's endpointer still finds the end of
+speech (``assistant.speech.endpoint``).
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from assistant.speech.answer_audio import speech_span
+from assistant.speech.answer_model import NOISE, NONE, AnswerClassifier, Classified
+from assistant.speech.endpoint import listen
+from assistant.speech.early_end import MAX_WORD_S, EarlyEndTap, allowed_words
+from assistant.speech.recognizer import SAMPLE_RATE, AudioSourceLike, PcmMixin, Recognition, check_rate
+from assistant.speech.transcriber import Transcript, WhisperTranscriber, normalize_transcript
+
+#: alone: the classifier decides by itself; agree: enough when the transcript is the same word;
+#: unopposed: enough when the transcript heard nothing; distractor: a word known to answer nothing,
+#: heard this surely, drops a one-word transcript; clear_no: a transcript's "no" alone must have at
+#: least this mean token log-probability; no_speech: above this the transcript counts as nothing;
+#: none_veto: the classifier this sure that a short answer is none of its words, and naming a word
+#: that answers nothing (veto_distractor) rather than noise, drops a transcript of one of them ("on"
+#: written "one"); min_logprob: a transcript-only short answer less sure than this is Whisper
+#: guessing (noise written as "one"); late_no: a "no" after the third word ("one billion, no more"
+#: from other people talking) must be this sure.
+DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.5, "distractor": 0.6,
+                      "clear_no": -1.5, "no_speech": 0.6, "none_veto": 0.7, "min_logprob": -1.6,
+                      "late_no": -0.7, "veto_distractor": 0.2}
+#: Whisper's own rule for "there was no speech": its no-speech probability high AND its words unsure.
+NO_SPEECH_LOGPROB = -1.0
+#: A transcript of the classifier's word, repeated or with these sounds around it, agrees with it ("you
+#: know" for "no", "no, no"); anything else ("I don't know") is words of their own.
+FILLER_WORDS = frozenset("you uh um er erm oh ah hmm well okay ok".split())
+#: Words that, heard wrongly, could hide a red flag: transcribed even on the fast path.
+CAUTIOUS_WORDS = ("no",)
+#: A transcript's confidence never reaches the conversation's confirmation threshold (0.9): a warning
+#: sign heard by the transcriber alone is read back before it counts.
+MAX_TRANSCRIPT_CONFIDENCE = 0.85
+#: Audio kept before the detected start of speech when cutting the answer for the transcriber.
+LEAD_S = 0.3
+YES_WORDS = frozenset("yes yeah yep yup yea ya aye sure definitely absolutely correct".split())
+NO_WORDS = frozenset("no nope nah not never none nothing".split())
+#: Whisper's spellings of a one-word answer that sounds the same.
+SOUNDS_LIKE = {"know": "no", "now": "no", "write": "right", "rite": "right", "wright": "right", "for": "four",
+               "fore": "four", "to": "two", "too": "two", "won": "one", "ate": "eight", "yeah": "yes",
+               "yep": "yes", "nope": "no", "nah": "no", "sex": "six", "nein": "nine", "free": "three",
+               "alright": "right"}
+
+
+@dataclass(frozen=True)
+class Heard:
+    """The transcript of one answer, as words."""
+
+    text: str  #: normalised (lower case, numbers as words, clause punctuation kept)
+    words: tuple[str, ...]  #: the words alone
+    logprob: float
+    nothing: bool  #: no words, or the model itself says there was no speech
+
+    @classmethod
+    def of(cls, t: Transcript | None, no_speech: float) -> Heard:
+        if t is None:
+            return cls("", (), 0.0, True)
+        text = normalize_transcript(t.text)
+        words = tuple(w.strip(",.?") for w in text.split() if w.strip(",.?"))
+        silent = t.no_speech_prob > no_speech and t.avg_logprob < NO_SPEECH_LOGPROB
+        return cls(text, words, t.avg_logprob, not words or silent)
+
+    @property
+    def confidence(self) -> float:
+        return min(MAX_TRANSCRIPT_CONFIDENCE, math.exp(self.logprob))
+
+    def polarity(self) -> str | None:
+        """"yes" or "no": the first yes/no word said, if any."""
+        return self.polarity_at()[0]
+
+    def polarity_at(self) -> tuple[str | None, int]:
+        """The first yes/no word said ("yes", "no" or None) and how many words came before it."""
+        for i, w in enumerate(self.words):
+            if w in YES_WORDS:
+                return "yes", i
+            if w in NO_WORDS:
+                return "no", i
+        return None, len(self.words)
+
+    def says(self, label: str) -> bool:
+        """The transcript is ``label`` (or a word that sounds like it), maybe repeated or with a filler
+        sound: "no, no", "you know", "write"; never a phrase of other words ("I don't know")."""
+        mapped = {SOUNDS_LIKE.get(w, w) for w in self.words}
+        return label in mapped and mapped <= {label} | FILLER_WORDS
+
+    def short_words(self) -> set[str]:
+        """The words of a transcript of at most two words (fillers left out, spellings mapped), else empty."""
+        mapped = [SOUNDS_LIKE.get(w, w) for w in self.words if w not in FILLER_WORDS]
+        return set(mapped) if len(mapped) <= 2 else set()
+
+    def one_word(self) -> str | None:
+        """The single word said (mapped to the answer word it sounds like), or None for a phrase."""
+        if len(self.words) != 1:
+            return None
+        return SOUNDS_LIKE.get(self.words[0], self.words[0])
+
+
+def decide(word: Classified | None, said: Heard, th: dict[str, float], yes_no: bool = True,
+           known: Sequence[str] = ()) -> tuple[str, float, str]:
+    """(transcript, confidence, why) for one answer; transcript "" means ask again.
+
+    ``yes_no``: the open question takes yes or no (the polarity rules apply only there: "it came on
+    suddenly, not during a lift" is no "no"). ``known``: the classifier's words that answer the open
+    question; where a short transcript is one of them, the classifier is the better judge of it.
+    """
+    short = word is not None and word.span.seconds <= MAX_WORD_S
+    label = word.label if word is not None and short and word.label != NONE else None
+    c = word.confidence if label is not None and word is not None else 0.0
+    if (word is not None and word.label == NONE and short and word.distractor_confidence >= th["distractor"]
+            and (said.nothing or said.one_word() is not None)):
+        return "", 0.0, f"classifier: a non-answer ({word.distractor} {word.distractor_confidence:.2f})"
+    if label is not None and (said.nothing or said.says(label)):
+        if said.says(label) and c >= th["agree"]:
+            return label, 1.0 - (1.0 - c) * (1.0 - said.confidence), f"both heard {label}"
+        need = th["alone"] if label in CAUTIOUS_WORDS else th["unopposed"]
+        if said.nothing and c >= need:
+            return label, c, f"classifier {label} {c:.2f}, transcript nothing"
+        return "", 0.0, f"classifier {label} {c:.2f} not sure enough"
+    if said.nothing:
+        return "", 0.0, "nothing heard"
+    if label is not None and c >= th["alone"] and said.logprob < th["min_logprob"]:
+        return label, c, f"classifier {label} {c:.2f}, transcript a guess ({said.logprob:.2f})"
+    theirs = said.short_words() & set(known)
+    if theirs and short and word is not None:
+        if (word.label == NONE and word.confidence >= th["none_veto"] and word.distractor not in ("", NOISE)
+                and word.distractor_confidence >= th["veto_distractor"]):
+            return "", 0.0, f"transcript {sorted(theirs)} but classifier none {word.confidence:.2f}"
+        if label is not None and label not in theirs and c >= th["unopposed"]:
+            return "", 0.0, f"transcript {sorted(theirs)} but classifier {label} {c:.2f}"
+    if said.short_words() and said.logprob < th["min_logprob"]:
+        return "", 0.0, f"transcript {said.text!r} a guess ({said.logprob:.2f})"
+    if yes_no and label in ("yes", "no") and c >= th["unopposed"] and said.polarity() not in (None, label):
+        return "", 0.0, f"classifier {label} {c:.2f} but transcript {said.polarity()}: asked again"
+    polarity, before = said.polarity_at()
+    if yes_no and polarity == "no" and label != "no" and (
+            said.logprob < th["clear_no"] or (before >= 3 and said.logprob < th["late_no"])):
+        return "", 0.0, f"transcript no, not clear ({said.logprob:.2f}, after {before} words)"
+    if label is not None and said.one_word() is not None and c >= th["alone"]:
+        return "", 0.0, f"classifier {label} {c:.2f} vetoed: transcript heard {said.one_word()!r}"
+    return said.text, said.confidence, "transcript"
+
+
+#: One-word answers put in the prompt, at most (the decoder's prompt is capped at 100 tokens).
+PROMPT_WORDS = 25
+
+
+def question_prompt(phrases: Sequence[str]) -> str | None:
+    """A bias for the transcriber: the open question's one-word answers as text that came before.
+
+    Why: Whisper continues its prompt's vocabulary, so "six" is written "six", "nope" is heard as a
+    word and "both" as "both". Measured on phrase answers (docs/benchmarks.md): understood clean
+    82-96 -> 87-100 % by voice, yes/no heard as its opposite 12 -> 7 of 675; it is checked on words
+    that answer nothing, so that it does not make Whisper hear an answer nobody gave.
+    """
+    singles = [p.strip() for p in phrases if len(p.split()) == 1][:PROMPT_WORDS]
+    return ", ".join(singles) + "." if singles else None
+
+
+#: Audio (s) handed to a speculative transcription: the sure word lies within (it is at most 1.6 s).
+SPECULATE_S = 2.5
+
+
+class _Speculation:
+    """A transcription started while the person may still go on speaking ("no, ... but my leg ...").
+
+    Why: a sure "no" is transcribed before it counts, and waiting for the endpointer to be sure the
+    answer is over costs ~0.15 s more than the classifier's early end. Started in a thread at the
+    classifier's early check, it runs while the endpointer waits (CTranslate2 releases the GIL);
+    if no speech followed, its transcript is the answer's, else the whole answer is transcribed.
+    """
+
+    def __init__(self) -> None:
+        self.word: Classified | None = None
+        self.upto = 0
+        self._thread: threading.Thread | None = None
+        self._result: list[Transcript] = []
+
+    def start(self, run: Any, samples: np.ndarray, word: Classified) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        self.word, self.upto, self._result = word, len(samples), []
+        excerpt = np.array(samples[-int(SPECULATE_S * SAMPLE_RATE):])
+        self._thread = threading.Thread(target=lambda: self._result.append(run(excerpt)), daemon=True)
+        self._thread.start()
+
+    def covers(self, speech_end_s: float | None) -> bool:
+        """No speech after the audio it transcribes (the endpointer's end of speech lies before it)."""
+        return self.word is not None and speech_end_s is not None and speech_end_s * SAMPLE_RATE <= self.upto
+
+    def result(self) -> Transcript | None:
+        if self._thread is not None:
+            self._thread.join()
+        return self._result[0] if self._result else None
+
+
+class TranscribingRecognizer(PcmMixin):
+    """Answer classifier + Whisper transcriber behind the one ``Recognizer`` interface."""
+
+    def __init__(self, classifier: AnswerClassifier | None = None, transcriber: WhisperTranscriber | None = None):
+        self.classifier = classifier or AnswerClassifier()
+        self.transcriber = transcriber or WhisperTranscriber()
+        self.engine = "answers+whisper"
+        self.model = f"BackCheck answer recogniser + {self.transcriber.model}"
+        self.known = self.classifier.model.words()
+        self.thresholds = {**DEFAULT_THRESHOLDS,
+                           **{k: v for k, v in self.classifier.model.thresholds.items() if k in DEFAULT_THRESHOLDS}}
+        self.warnings: list[str] = []
+
+    def missing_words(self, phrases: Sequence[str]) -> list[str]:
+        return []  # an open vocabulary
+
+    def transcribe(self, samples: np.ndarray, speech_start: float | None, phrases: Sequence[str] | None) -> Transcript:
+        """The transcript of the answer from a little before its start (what came before is waiting).
+
+        The start is the endpointer's or the first loud stretch's, whichever is earlier: the
+        endpointer needs 0.3 s of speech to start, and a short "nope" before a pause came too early
+        for it ("nope, just my back hurts" was written "just my back hurts").
+        """
+        start = speech_start if speech_start is not None else 0.0
+        loud = speech_span(samples)
+        if loud.end > loud.start:
+            start = min(start, loud.start / SAMPLE_RATE)
+        first = max(0, int((start - LEAD_S) * SAMPLE_RATE))
+        return self.transcriber.transcribe(samples[first:], question_prompt(phrases or ()))
+
+    def recognize(self, source: AudioSourceLike, phrases: Sequence[str] | None, *, max_s: float = 15.0,
+                  silence_timeout_s: float = 8.0) -> Recognition:
+        """Listen until the answer ends (sooner for a sure word), then decide (:func:`decide`)."""
+        check_rate(source)
+        allowed = allowed_words(self.known, phrases or ())
+        spent = [0.0]
+
+        guess = _Speculation()
+        prompt = question_prompt(phrases or ())
+
+        def certain(samples: np.ndarray) -> Classified | None:
+            t = time.perf_counter()
+            heard = self.classifier.classify(samples, allowed, search=False)
+            spent[0] += time.perf_counter() - t
+            ok = heard.label != NONE and heard.confidence >= self.thresholds["alone"] and heard.span.seconds <= MAX_WORD_S
+            if ok and heard.label in CAUTIOUS_WORDS:  # "no, but ...": listen on, transcribing meanwhile
+                guess.start(lambda x: self.transcriber.transcribe(x, prompt), samples, heard)
+                return None
+            return heard if ok else None
+
+        tap = EarlyEndTap(source, certain if allowed else (lambda _s: None))
+        utt = listen(tap, max_s=max_s, silence_timeout_s=silence_timeout_s)
+        t = time.perf_counter()
+        samples = np.frombuffer(bytes(tap.audio), dtype=np.int16)
+        word = tap.ended_early
+        if word is not None:
+            endpoint = (time.perf_counter() - tap.checked_at) + 0.15
+            return Recognition(word.label, word.confidence, [(word.label, word.confidence)], False, utt.audio_s,
+                               utt.compute_s + spent[0], endpoint, raw=f"answers:{word.label}:{word.confidence:.2f} (fast)")
+        said_early = guess.result() if guess.covers(utt.speech_end) else None
+        if said_early is not None:
+            word = guess.word
+            spent[0] += said_early.compute_s
+        elif allowed:  # also where the endpointer heard no start: a quiet "yes"
+            word = self.classifier.classify(samples, allowed)
+        if not utt.started and (word is None or word.label == NONE):
+            return Recognition("", 0.0, [], True, utt.audio_s, utt.compute_s + spent[0], None, heard_speech=False)
+        said_raw = said_early or self.transcribe(samples, utt.speech_start, phrases)
+        said = Heard.of(said_raw, self.thresholds["no_speech"])
+        text, conf, why = decide(word, said, self.thresholds, yes_no="no" in (phrases or ()), known=allowed)
+        done = time.perf_counter()
+        endpoint = None if utt.end_lag_s is None else utt.end_lag_s + (done - t)
+        note = f"whisper:{said_raw.text.strip()!r} ({said_raw.avg_logprob:.2f}) | "
+        note += f"answers:{word.label}:{word.confidence:.2f} | " if word is not None else ""
+        return Recognition(text, conf, [(w, conf) for w in text.split()], not text, utt.audio_s,
+                           utt.compute_s + spent[0] + (done - t), endpoint, raw=note + why)
