@@ -280,3 +280,19 @@ def test_a_red_flag_said_to_another_question_ends_it_at_once(lang: Language, nlu
     replies = talk(conv, "no", "no", "I wet myself on the way home and didn't feel it")
     assert conv.finished and conv.result is not None and conv.result.verdict.level == "emergency"
     assert "emergency services" in replies[-1]
+
+
+def test_a_red_flag_is_read_back_once_then_stands(lang: Language, nlu: Understander) -> None:
+    """A phrase misheard the same way each time must not loop through read-backs for ever."""
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    conv.hear(Heard("no", 0.95))
+    asked = 0
+    for _ in range(10):
+        if conv.finished:
+            break
+        exp = conv.expecting()
+        asked += exp.confirming
+        conv.hear(Heard("no" if exp.confirming else "my leg feels weak", 0.6))
+    assert asked == 1 and conv.slots.get("leg_weakness") is True
+    assert conv.questions <= 6

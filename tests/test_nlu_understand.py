@@ -156,3 +156,16 @@ def test_an_answer_that_sounds_like_a_question_back_stays_an_answer(nlu: Underst
 def test_a_bare_yes_or_no_never_answers_an_either_or_question(nlu: Understander, slot: str) -> None:
     for text in ("yes", "no", "yeah", "nope"):
         assert nlu.understand(text, slot).intent == "unclear"
+
+
+@pytest.mark.parametrize("text, slot, want", [
+    ("no legs are strong", "leg_weakness", False),       # a transcript without its comma
+    ("no nothing in my legs", "leg_symptoms", False),
+    ("my legs are not fine", "leg_weakness", True),      # a real negation still flips
+])
+def test_a_plain_no_before_a_no_phrase_agrees_with_it(nlu: Understander, text: str, slot: str, want: bool) -> None:
+    assert nlu.understand(text, slot).slots.get(slot) is want
+
+
+def test_a_count_of_minutes_is_not_a_pain_score(nlu: Understander) -> None:
+    assert "pain_score" not in nlu.understand("set a timer for ten minutes", "pain_score").slots

@@ -103,6 +103,7 @@ class Conversation:
         self.result: CheckInResult | None = None
         self._reasked: set[str] = set()
         self._confirm: tuple[str, Understanding] | None = None
+        self._confirmed: set[str] = set()  #: red flags already read back once
         self._history: list[_Turn] = []
         self._screened: set[str] = set()
         self._asides = 0
@@ -203,10 +204,7 @@ class Conversation:
             note = ""
         flag = self._low_confidence_flag(u, heard)
         if flag is not None:
-            self._confirm = (flag, u)
-            self.questions += 1
-            self.prompt = self.lang.questions[flag].confirm or self.lang.questions[flag].prompt
-            return self.prompt
+            return self._start_confirm(flag, u)
         return note + self._record(u)
 
     # -- internals ----------------------------------------------------------------------------
@@ -223,10 +221,7 @@ class Conversation:
             kept = Understanding(ANSWER, other, u.confidence, u.quote)
             flag = self._low_confidence_flag(kept, heard)
             if flag is not None:  # confirm first; the open question comes back after it
-                self._confirm = (flag, kept)
-                self.questions += 1
-                self.prompt = self.lang.questions[flag].confirm or self.lang.questions[flag].prompt
-                return self.prompt
+                return self._start_confirm(flag, kept)
             if self._store(kept):
                 ack = self.lang.lines["volunteered"] + " "
             if self._level() == "emergency":
@@ -245,13 +240,24 @@ class Conversation:
             return self.lang.lines["not_understood_noisy"]
         return ""
 
+    def _start_confirm(self, flag: str, u: Understanding) -> str:
+        """Ask whether the red flag `flag` was really said; `u` is what is recorded if it was."""
+        self._confirm = (flag, u)
+        self._confirmed.add(flag)
+        self.questions += 1
+        self.prompt = self.lang.questions[flag].confirm or self.lang.questions[flag].prompt
+        return self.prompt
+
     def _low_confidence_flag(self, u: Understanding, heard: Heard) -> str | None:
         # the recogniser's calibrated confidence, not the match score: a screening question's
-        # broad match must not make every confident spoken red flag need confirming
+        # broad match must not make every confident spoken red flag need confirming. Each flag is
+        # confirmed once: heard again after a "no" to the read-back, it stands (never a loop, and
+        # never a red flag hidden by a second misheard "no")
         if heard.confidence is None or heard.confidence >= self.confirm_threshold:
             return None
         for slot, value in u.slots.items():
-            if value is True and slot in self.red_flags and self.lang.questions[slot].confirm:
+            if value is True and slot in self.red_flags and self.lang.questions[slot].confirm \
+                    and slot not in self._confirmed:
                 return slot
         return None
 

@@ -79,6 +79,7 @@ class Match:
     score: float  #: 1.0 for exact words, lower when a word was corrected or the order differed
     phrase: tuple[str, ...]
     exact: bool = True  #: the phrase's words in its own order, side by side (not a loose match)
+    negator: str = ""  #: the word that negated it, when `negated`
 
 
 class PhraseIndex:
@@ -202,7 +203,8 @@ def _with_negation(m: Match, toks: list[str], used: list[bool], negators: frozen
     """
     if not m.exact and any(toks[j] in negators and toks[j] != "no" and toks[j] not in m.phrase
                            for j in range(m.start, m.end)):
-        return Match(m.label, m.start, m.end, True, m.score, m.phrase, exact=False)
+        word = next(toks[j] for j in range(m.start, m.end) if toks[j] in negators and toks[j] != "no")
+        return Match(m.label, m.start, m.end, True, m.score, m.phrase, False, word)
     for back in range(1, 4):
         j = m.start - back
         if j < 0:
@@ -212,7 +214,7 @@ def _with_negation(m: Match, toks: list[str], used: list[bool], negators: frozen
             break
         listed = word == "no" and any(toks[k] in _LIST_WORDS for k in range(j + 1, m.start))
         if word in negators and (word != "no" or back == 1 or listed):  # "no numbness or tingling"
-            return Match(m.label, m.start, m.end, True, m.score, m.phrase, m.exact)
+            return Match(m.label, m.start, m.end, True, m.score, m.phrase, m.exact, word)
     return m
 
 

@@ -8,7 +8,7 @@ seven" -> the higher, the safer reading), units, and day words ("last night").
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Collection, Mapping, Sequence
 
 from assistant.nlu.clock import MomentReader
 from assistant.nlu.matcher import PhraseIndex
@@ -40,8 +40,8 @@ def _num(token: str) -> float | None:
         return None
 
 
-def numbers_in(toks: Sequence[str]) -> list[float]:
-    """Digit tokens, leaving out the '10' of 'out of 10'."""
+def numbers_in(toks: Sequence[str], units: Collection[str] = ()) -> list[float]:
+    """Digit tokens, leaving out the '10' of 'out of 10' and counts of a unit ('10 minutes')."""
     found = []
     for i, t in enumerate(toks):
         n = _num(t)
@@ -49,17 +49,20 @@ def numbers_in(toks: Sequence[str]) -> list[float]:
             continue
         if i >= 2 and toks[i - 2] == "out" and toks[i - 1] == "of":
             continue
+        if i + 1 < len(toks) and toks[i + 1] in units:
+            continue
         found.append(n)
     return found
 
 
-def parse_pain(toks: Sequence[str], words: PhraseIndex, low: float = 0, high: float = 10) -> int | None:
+def parse_pain(toks: Sequence[str], words: PhraseIndex, low: float = 0, high: float = 10,
+               units: Collection[str] = ()) -> int | None:
     """A 0-10 score: the highest number said ("six or seven" -> 7), else a word like "moderate".
 
     Returns None when nothing usable was said; a number outside the scale is not guessed at.
     """
     toks = after_correction(toks)
-    nums = numbers_in(toks)
+    nums = numbers_in(toks, units)
     if nums:
         top = max(nums)
         if low <= top <= high:

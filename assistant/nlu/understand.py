@@ -293,7 +293,7 @@ class Understander:
         out: list[Match] = []
         for c in parts:
             plain = [m for m in self.generic.find(c, self.negators) + self.not_yet.find(c, self.negators)]
-            found = self.descriptive[slot].find(c, self.negators)
+            found = [_agreeing_no(m) for m in self.descriptive[slot].find(c, self.negators)]
             for m in found:
                 inside = any(g.start <= m.start and m.end <= g.end and g.end - g.start > m.end - m.start
                              for g in plain)
@@ -318,7 +318,7 @@ class Understander:
                 matches = [m for m in self.pain_words.find(c, self.negators) if m.negated]
                 if matches:  # "not too bad": don't read a word that was negated
                     c[:] = [t for i, t in enumerate(c) if not any(m.start <= i < m.end for m in matches)]
-            score = parse_pain([t for c in pain_parts for t in c], self.pain_words, lo, hi)
+            score = parse_pain([t for c in pain_parts for t in c], self.pain_words, lo, hi, self.lang.units)
             if score is not None:
                 return score, 1.0, False
         else:
@@ -416,6 +416,15 @@ class Understander:
                 if len(vals) == 1:
                     out[slot] = next(iter(vals))
         return out
+
+
+def _agreeing_no(m: Match) -> Match:
+    """A plain "no" before a phrase that itself says no ("no, legs are strong", "no, nothing in my
+    legs") is the answer agreeing with it, not a negation: spoken without the comma, it must not
+    turn into a yes."""
+    if m.negated and m.negator == "no" and m.label is False:
+        return Match(m.label, m.start, m.end, False, m.score, m.phrase, m.exact)
+    return m
 
 
 class _Unclear:
