@@ -24,8 +24,8 @@ _NUMBER_WORD = (r"(\d+|zero|one|two|three|four|five|six|seven|eight|nine|ten|ele
 #: "sixish", "six-ish", "6ish" -> "six ish": the number stands on its own, the hedge beside it.
 _ISH = re.compile(_NUMBER_WORD + r"-?ish\b")
 _HYPHEN = re.compile(r"(?<=[a-z0-9])-(?=[a-z0-9])")
-#: Spoken contractions of "out of" ("4 outta 10").
-_OUT_OF = re.compile(r"\bout(?:ta| o)\b")
+#: "out of ten" as said or misheard ("4 outta 10", "four, out and ten").
+_OUT_OF = re.compile(r"\bout(?:ta| o| a| and| in)\b(?= (?:10|ten)\b)")
 
 
 def _ascii(text: str) -> str:
