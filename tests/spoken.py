@@ -28,7 +28,7 @@ ANSWERS = (("how long ago", "yesterday"), ("creep up", "it crept up"), ("zero to
 
 def said(words: str, voice: str = "en-gb", rate: int = 165) -> np.ndarray:
     """``words`` in an espeak-ng voice, with the padding the virtual microphone needs."""
-    from assistant.speech.tts import synthesize
+    from assistant.speech.synth import synthesize
 
     pad = np.zeros(4800, np.int16)
     return np.concatenate([pad, synthesize(words, voice=voice, rate=rate), pad, pad])

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from assistant.nlu.language import CONTRACT_SLOTS, Language, load_yaml
+from assistant.nlu.datafile import load_yaml
+from assistant.nlu.language import CONTRACT_SLOTS, Language
 from assistant.nlu.understand import ANSWER, UNKNOWN, Understander
 
 ANSWERS = Path(__file__).parent / "answers"

@@ -52,7 +52,7 @@ def _word_in_room(noise_kind: str, snr_db: float) -> np.ndarray:
     import pytest
 
     from assistant.bench.noise import make_noise, mix_at_snr
-    from assistant.speech.tts import synthesize
+    from assistant.speech.synth import synthesize
 
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed (needed to make the spoken word)")

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.audio
 def speech() -> np.ndarray:
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng not installed")
-    from assistant.speech.tts import synthesize
+    from assistant.speech.synth import synthesize
 
     return synthesize("it hurts when I bend down", rate=190)
 

@@ -93,7 +93,7 @@ def test_wake_memory_does_not_grow_with_the_length_of_the_recording(tmp_path: Pa
 
 def _counting(path: Path, seconds: float) -> Path:
     """Someone counting without a pause over a fan: speech all the way, so the whole file is one answer."""
-    from assistant.speech.tts import synthesize
+    from assistant.speech.synth import synthesize
 
     voice = synthesize("one two three four five six seven eight nine ten eleven twelve", voice="en", rate=200)
     n = int(seconds * 16000)

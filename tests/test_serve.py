@@ -28,7 +28,7 @@ WAKE = "alexa"
 
 
 def _said(words: str, voice: str = "en-gb", rate: int = 165) -> np.ndarray:
-    from assistant.speech.tts import synthesize
+    from assistant.speech.synth import synthesize
 
     pad = np.zeros(4800, np.int16)
     return np.concatenate([pad, synthesize(words, voice=voice, rate=rate), pad, pad])

@@ -170,7 +170,7 @@ def engine():  # type: ignore[no-untyped-def]
 ])
 def test_phrase_answers_are_transcribed_and_understood(engine, lang: Language, nlu: Understander,  # type: ignore[no-untyped-def]
                                                        text: str, slot: str, want: object) -> None:
-    from assistant.speech.tts import synthesize
+    from assistant.speech.synth import synthesize
 
     pcm = synthesize(text, voice="en-gb+f3", rate=150)
     pad = np.zeros(8000, np.int16)
@@ -187,7 +187,7 @@ def test_a_check_in_answered_only_in_phrases_ends_with_the_right_verdict(engine,
 
     from assistant.dialog.conversation import Conversation
     from assistant.dialog.runner import SilentMouth, run_checkin
-    from assistant.nlu.language import load_yaml
+    from assistant.nlu.datafile import load_yaml
     from assistant.voice.demo import SyntheticPerson
 
     pytest.importorskip("hibari", reason="the phrase demo people speak with hibari-tts (script/setup --test installs it)")
@@ -202,7 +202,7 @@ def test_a_check_in_answered_only_in_phrases_ends_with_the_right_verdict(engine,
 @pytest.mark.speech
 def test_a_sure_no_does_not_cut_off_what_follows(engine, lang: Language) -> None:  # type: ignore[no-untyped-def]
     """"no, but my leg feels numb": the early end that serves one-word answers must not drop the "but"."""
-    from assistant.speech.tts import synthesize
+    from assistant.speech.synth import synthesize
 
     pcm = synthesize("no. but my leg feels numb", voice="en-us", rate=150)
     pad = np.zeros(8000, np.int16)

@@ -18,9 +18,8 @@ from assistant.speech.tts import (
     SilentMouth,
     SpeakerMouth,
     make_mouth,
-    synthesize,
-    synthesize_native,
 )
+from assistant.speech.synth import synthesize, synthesize_native
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
 

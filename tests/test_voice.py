@@ -17,7 +17,8 @@ import pytest
 from assistant.config import load_settings
 from assistant.dialog.conversation import Conversation
 from assistant.dialog.runner import run_checkin
-from assistant.nlu.language import Language, load_yaml
+from assistant.nlu.datafile import load_yaml
+from assistant.nlu.language import Language
 from tests.conftest import REPO
 
 pytestmark = [pytest.mark.speech,
@@ -32,7 +33,7 @@ def recognizer():  # type: ignore[no-untyped-def]
 
 
 def _speech(words: str, voice: str = "en-us", rate: int = 150) -> np.ndarray:
-    from assistant.speech.tts import synthesize
+    from assistant.speech.synth import synthesize
 
     pad = np.zeros(4800, dtype=np.int16)
     return np.concatenate([pad, synthesize(words, voice=voice, rate=rate), pad, pad])

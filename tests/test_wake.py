@@ -19,7 +19,7 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="esp
 
 
 def _said(words: str, voice: str = "en-us", rate: int = 150) -> np.ndarray:
-    from assistant.speech.tts import synthesize
+    from assistant.speech.synth import synthesize
 
     pad = np.zeros(16000, np.int16)
     return np.concatenate([pad, synthesize(words, voice=voice, rate=rate), pad])

@@ -20,7 +20,7 @@ import numpy as np
 from assistant.audio.sources import load_wav_16k
 from assistant.bench.noise import NOISE_KINDS, RATE, bursts, make_noise, mix_at_snr
 from assistant.nlu.language import Language
-from assistant.speech.tts import synthesize
+from assistant.speech.synth import synthesize
 from assistant.voice.grammar import grammar_for_slot
 
 #: espeak-ng voices that speak the answers (six accents/timbres) and two speaking rates (wpm).

@@ -20,7 +20,8 @@ import numpy as np
 
 from assistant.bench.corpus import LEAD_S, TAIL_S, cache_dir, talkers
 from assistant.bench.noise import make_noise, mix_at_snr
-from assistant.nlu.language import CONTRACT_SLOTS, Language, load_yaml
+from assistant.nlu.datafile import load_yaml
+from assistant.nlu.language import CONTRACT_SLOTS, Language
 from assistant.nlu.understand import ANSWER, UNKNOWN, Understander
 
 RATE = 16000
@@ -84,11 +85,11 @@ def speak(text: str, voice_name: str) -> np.ndarray:
         except (OSError, ValueError):
             path.unlink(missing_ok=True)
     if engine == "espeak":
-        from assistant.speech.tts import synthesize
+        from assistant.speech.synth import synthesize
 
         pcm = synthesize(text, voice=voice, rate=int(speed))
     else:
-        from assistant.speech.tts import synthesize_hibari
+        from assistant.speech.synth import synthesize_hibari
 
         pcm = synthesize_hibari(text, voice, speed)
     pcm = np.concatenate([np.zeros(int(LEAD_S * RATE), np.int16), pcm, np.zeros(int(TAIL_S * RATE), np.int16)])

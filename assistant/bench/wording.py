@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.dialog.audit import Vignette, run_vignette
-from assistant.nlu.language import CONTRACT_SLOTS, Language, load_language, load_yaml
+from assistant.nlu.datafile import load_yaml
+from assistant.nlu.language import CONTRACT_SLOTS, Language, load_language
 from assistant.nlu.understand import Understander
 from assistant.triage.rules import severity
 

@@ -14,7 +14,8 @@ from typing import Any, Mapping, Sequence
 
 from assistant.dialog.conversation import Conversation, Expectation, Heard
 from assistant.dialog.runner import SilentMouth, run_checkin
-from assistant.nlu.language import CONTRACT_SLOTS, LEVELS, IntentDataError, Language, load_yaml
+from assistant.nlu.datafile import IntentDataError, load_yaml
+from assistant.nlu.language import CONTRACT_SLOTS, LEVELS, Language
 from assistant.nlu.understand import Understander
 from assistant.triage.rules import severity
 

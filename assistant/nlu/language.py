@@ -7,12 +7,11 @@ and what is wrong instead of a traceback in the middle of a check-in.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from assistant.nlu.datafile import IntentDataError, need, read_data, str_list, text_of
 
 #: The slots fixed by the contract (../shared/contract.md) and the kind of value each holds.
 CONTRACT_SLOTS: dict[str, str] = {
@@ -40,10 +39,6 @@ CHOICE_VALUES: dict[str, set[str]] = {
 }
 LEVELS: tuple[str, ...] = ("emergency", "urgent", "doctor", "normal")
 COMMANDS: tuple[str, ...] = ("repeat", "help", "back", "stop")
-
-
-class IntentDataError(Exception):
-    """A data file in intents/ is missing or malformed; the message names file, entry and problem."""
 
 
 @dataclass(frozen=True)
@@ -148,96 +143,47 @@ def intents_root() -> Path:
     return Path(__file__).resolve().parents[2] / "intents"
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML 1.2 booleans: only true/false are booleans, so `yes`, `no`, `on`, `off` stay words."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def load_yaml(path: Path) -> Any:
-    """Read YAML the way all BackCheck data files are read (also vignettes): `no` stays a word."""
-    return _read(path)
-
-
-def _read(path: Path) -> Any:
-    if not path.is_file():
-        raise IntentDataError(f"{path}: file is missing. Reinstall BackCheck or restore intents/ from git.")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise IntentDataError(f"{path}: not valid YAML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IntentDataError(f"{path}: cannot be read: {exc}") from None
-    if data is None:
-        raise IntentDataError(f"{path}: file is empty")
-    return data
-
-
-def _need(cond: bool, path: Path, entry: str, problem: str) -> None:
-    if not cond:
-        raise IntentDataError(f"{path}: entry '{entry}': {problem}")
-
-
-def _str_list(value: Any, path: Path, entry: str) -> tuple[str, ...]:
-    _need(isinstance(value, list) and len(value) > 0, path, entry, "must be a non-empty list of phrases")
-    for item in value:
-        _need(isinstance(item, str) and item.strip() != "", path, entry, f"phrase {item!r} must be non-empty text")
-    return tuple(str(v) for v in value)
-
-
-def _text(value: Any, path: Path, entry: str) -> str:
-    _need(isinstance(value, str) and value.strip() != "", path, entry, "must be non-empty text")
-    return str(value).strip()
-
-
 def _check_condition(cond: Any, path: Path, entry: str) -> dict[str, Any]:
-    _need(isinstance(cond, dict) and len(cond) > 0, path, entry, "condition must be a mapping slot -> test")
+    need(isinstance(cond, dict) and len(cond) > 0, path, entry, "condition must be a mapping slot -> test")
     for slot, test in cond.items():
-        _need(slot in CONTRACT_SLOTS, path, entry, f"unknown slot {slot!r} in condition")
+        need(slot in CONTRACT_SLOTS, path, entry, f"unknown slot {slot!r} in condition")
         if isinstance(test, dict):
             for op, num in test.items():
-                _need(op in (">=", ">", "<", "<="), path, entry, f"unknown comparison {op!r}")
-                _need(isinstance(num, (int, float)), path, entry, f"{op} needs a number, got {num!r}")
+                need(op in (">=", ">", "<", "<="), path, entry, f"unknown comparison {op!r}")
+                need(isinstance(num, (int, float)), path, entry, f"{op} needs a number, got {num!r}")
         elif isinstance(test, list):
             for v in test:
-                _need(v in CHOICE_VALUES.get(slot, set()), path, entry, f"{v!r} is not a value of {slot}")
+                need(v in CHOICE_VALUES.get(slot, set()), path, entry, f"{v!r} is not a value of {slot}")
         elif isinstance(test, bool):
-            _need(CONTRACT_SLOTS[slot] == "yesno", path, entry, f"{slot} is not a yes/no slot")
+            need(CONTRACT_SLOTS[slot] == "yesno", path, entry, f"{slot} is not a yes/no slot")
         elif test == "unknown":
             pass
         else:
-            _need(test in CHOICE_VALUES.get(slot, set()), path, entry, f"{test!r} is not a value of {slot}")
+            need(test in CHOICE_VALUES.get(slot, set()), path, entry, f"{test!r} is not a value of {slot}")
     return dict(cond)
 
 
 def _load_question(slot: str, raw: Any, path: Path) -> Question:
     entry = f"slots.{slot}"
-    _need(slot in CONTRACT_SLOTS, path, entry, f"not a contract slot (known: {', '.join(CONTRACT_SLOTS)})")
-    _need(isinstance(raw, dict), path, entry, "must be a mapping")
+    need(slot in CONTRACT_SLOTS, path, entry, f"not a contract slot (known: {', '.join(CONTRACT_SLOTS)})")
+    need(isinstance(raw, dict), path, entry, "must be a mapping")
     kind = raw.get("kind")
-    _need(kind == CONTRACT_SLOTS[slot], path, entry, f"kind must be {CONTRACT_SLOTS[slot]!r}, got {kind!r}")
+    need(kind == CONTRACT_SLOTS[slot], path, entry, f"kind must be {CONTRACT_SLOTS[slot]!r}, got {kind!r}")
     for key in ("prompt", "reask", "help", "topic"):
-        _need(key in raw, path, entry, f"missing '{key}'")
+        need(key in raw, path, entry, f"missing '{key}'")
     raw_answers = raw.get("answers") or {}
-    _need(isinstance(raw_answers, dict), path, entry, "'answers' must be a mapping value -> phrasings")
+    need(isinstance(raw_answers, dict), path, entry, "'answers' must be a mapping value -> phrasings")
     answers: dict[Any, tuple[str, ...]] = {}
     for value, phrases in raw_answers.items():
         if kind == "yesno":
-            _need(value in ("yes", "no"), path, f"{entry}.answers", f"yes/no answers use yes: and no:, got {value!r}")
+            need(value in ("yes", "no"), path, f"{entry}.answers", f"yes/no answers use yes: and no:, got {value!r}")
             value = value == "yes"
         else:
-            _need(value in CHOICE_VALUES.get(slot, set()), path, f"{entry}.answers", f"{value!r} is not a value of {slot}")
-        answers[value] = _str_list(phrases, path, f"{entry}.answers.{value}")
+            need(value in CHOICE_VALUES.get(slot, set()), path, f"{entry}.answers", f"{value!r} is not a value of {slot}")
+        answers[value] = str_list(phrases, path, f"{entry}.answers.{value}")
     if kind == "choice":
         missing = CHOICE_VALUES[slot] - set(answers)
-        _need(not missing, path, f"{entry}.answers", f"no phrasings for {sorted(missing)}")
+        need(not missing, path, f"{entry}.answers", f"no phrasings for {sorted(missing)}")
     ask_if_raw = raw.get("ask_if")
     ask_if: tuple[dict[str, Any], ...] = ()
     if ask_if_raw is not None:
@@ -246,21 +192,21 @@ def _load_question(slot: str, raw: Any, path: Path) -> Question:
     value_range = None
     if kind in ("number", "duration"):
         rng = raw.get("range")
-        _need(isinstance(rng, list) and len(rng) == 2, path, entry, "number questions need range: [low, high]")
+        need(isinstance(rng, list) and len(rng) == 2, path, entry, "number questions need range: [low, high]")
         value_range = (float(rng[0]), float(rng[1]))
     words = raw.get("words") or {}
-    _need(isinstance(words, dict), path, f"{entry}.words", "must be a mapping word -> number")
+    need(isinstance(words, dict), path, f"{entry}.words", "must be a mapping word -> number")
     for w, n in words.items():
-        _need(isinstance(n, int), path, f"{entry}.words.{w}", "must be a whole number")
+        need(isinstance(n, int), path, f"{entry}.words.{w}", "must be a whole number")
     confirm = raw.get("confirm")
     return Question(
-        slot=slot, kind=kind, topic=_text(raw["topic"], path, f"{entry}.topic"),
-        prompt=_text(raw["prompt"], path, f"{entry}.prompt"), reask=_text(raw["reask"], path, f"{entry}.reask"),
-        help=_text(raw["help"], path, f"{entry}.help"),
-        confirm=_text(confirm, path, f"{entry}.confirm") if confirm is not None else None,
+        slot=slot, kind=kind, topic=text_of(raw["topic"], path, f"{entry}.topic"),
+        prompt=text_of(raw["prompt"], path, f"{entry}.prompt"), reask=text_of(raw["reask"], path, f"{entry}.reask"),
+        help=text_of(raw["help"], path, f"{entry}.help"),
+        confirm=text_of(confirm, path, f"{entry}.confirm") if confirm is not None else None,
         answers=answers, ask_if=ask_if, value_range=value_range, words={str(k): int(v) for k, v in words.items()},
         volunteer_min_words=int(raw.get("volunteer_min_words", 1)),
-        spoken=_str_list(raw["spoken"], path, f"{entry}.spoken") if "spoken" in raw else (),
+        spoken=str_list(raw["spoken"], path, f"{entry}.spoken") if "spoken" in raw else (),
         inclusive=_inclusive(raw.get("inclusive"), answers, path, entry),
     )
 
@@ -268,35 +214,35 @@ def _load_question(slot: str, raw: Any, path: Path) -> Question:
 def _inclusive(value: Any, answers: dict[Any, tuple[str, ...]], path: Path, entry: str) -> str | None:
     if value is None:
         return None
-    _need(value in answers, path, f"{entry}.inclusive", f"{value!r} is not one of the answers")
+    need(value in answers, path, f"{entry}.inclusive", f"{value!r} is not one of the answers")
     return str(value)
 
 
 def _load_screens(qdata: dict[str, Any], questions: dict[str, Question], path: Path) -> dict[str, Screen]:
     raw = qdata.get("screens") or {}
-    _need(isinstance(raw, dict), path, "screens", "must be a mapping name -> screening question")
+    need(isinstance(raw, dict), path, "screens", "must be a mapping name -> screening question")
     out: dict[str, Screen] = {}
     for name, item in raw.items():
         entry = f"screens.{name}"
-        _need(name not in CONTRACT_SLOTS, path, entry, "a screen cannot be named like a slot")
-        _need(isinstance(item, dict), path, entry, "must be a mapping with slots, prompt, reask, help, topic")
-        slots = _str_list(item.get("slots"), path, f"{entry}.slots")
+        need(name not in CONTRACT_SLOTS, path, entry, "a screen cannot be named like a slot")
+        need(isinstance(item, dict), path, entry, "must be a mapping with slots, prompt, reask, help, topic")
+        slots = str_list(item.get("slots"), path, f"{entry}.slots")
         for slot in slots:
-            _need(slot in questions and questions[slot].kind == "yesno", path, f"{entry}.slots",
+            need(slot in questions and questions[slot].kind == "yesno", path, f"{entry}.slots",
                   f"{slot!r} is not a yes/no slot")
-        _need(len(slots) >= 2, path, f"{entry}.slots", "a screen covers two or more slots")
-        out[str(name)] = Screen(str(name), slots, *(_text(item.get(k), path, f"{entry}.{k}")
+        need(len(slots) >= 2, path, f"{entry}.slots", "a screen covers two or more slots")
+        out[str(name)] = Screen(str(name), slots, *(text_of(item.get(k), path, f"{entry}.{k}")
                                                      for k in ("prompt", "reask", "help", "topic")))
     return out
 
 
 def _load_plan(qdata: dict[str, Any], screens: dict[str, Screen], path: Path) -> tuple[str, ...]:
-    plan = _str_list(qdata.get("plan"), path, "plan")
+    plan = str_list(qdata.get("plan"), path, "plan")
     covered: list[str] = []
     for item in plan:
-        _need(item in CONTRACT_SLOTS or item in screens, path, "plan", f"{item!r} is neither a slot nor a screen")
+        need(item in CONTRACT_SLOTS or item in screens, path, "plan", f"{item!r} is neither a slot nor a screen")
         covered += list(screens[item].slots) if item in screens else [item]
-    _need(sorted(covered) == sorted(CONTRACT_SLOTS), path, "plan",
+    need(sorted(covered) == sorted(CONTRACT_SLOTS), path, "plan",
           "must cover every contract slot exactly once (directly or through one screen)")
     return plan
 
@@ -308,115 +254,115 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         raise IntentDataError(f"{base}: language folder is missing (is '{code}' a supported language?)")
 
     qpath = base / "questions.yaml"
-    qdata = _read(qpath)
-    _need(isinstance(qdata, dict), qpath, "(top)", "must be a mapping with 'order' and 'slots'")
+    qdata = read_data(qpath)
+    need(isinstance(qdata, dict), qpath, "(top)", "must be a mapping with 'order' and 'slots'")
     raw_slots = qdata.get("slots")
-    _need(isinstance(raw_slots, dict), qpath, "slots", "must be a mapping slot -> question")
+    need(isinstance(raw_slots, dict), qpath, "slots", "must be a mapping slot -> question")
     questions = {slot: _load_question(slot, raw, qpath) for slot, raw in raw_slots.items()}
     missing = set(CONTRACT_SLOTS) - set(questions)
-    _need(not missing, qpath, "slots", f"no question for contract slots {sorted(missing)}")
+    need(not missing, qpath, "slots", f"no question for contract slots {sorted(missing)}")
     order = qdata.get("order")
-    _need(isinstance(order, list) and sorted(order) == sorted(CONTRACT_SLOTS), qpath, "order",
+    need(isinstance(order, list) and sorted(order) == sorted(CONTRACT_SLOTS), qpath, "order",
           "must list every contract slot exactly once")
     screens = _load_screens(qdata, questions, qpath)
     plan = _load_plan(qdata, screens, qpath)
-    context = _str_list(qdata.get("context"), qpath, "context") if qdata.get("context") else ()
+    context = str_list(qdata.get("context"), qpath, "context") if qdata.get("context") else ()
     for slot in context:
-        _need(slot in CONTRACT_SLOTS, qpath, "context", f"unknown slot {slot!r}")
+        need(slot in CONTRACT_SLOTS, qpath, "context", f"unknown slot {slot!r}")
 
     cpath = base / "common.yaml"
-    common = _read(cpath)
-    _need(isinstance(common, dict), cpath, "(top)", "must be a mapping")
-    lists = {k: _str_list(common.get(k), cpath, k) for k in ("yes", "no", "unknown", "fillers", "negators")}
-    spoken = {k: _str_list(common.get(f"spoken_{k}"), cpath, f"spoken_{k}") for k in ("yes", "no", "unknown", "commands")}
-    extra = {k: _str_list(common.get(k), cpath, k) for k in ("hedges", "not_yet", "minor_words", "question_words",
+    common = read_data(cpath)
+    need(isinstance(common, dict), cpath, "(top)", "must be a mapping")
+    lists = {k: str_list(common.get(k), cpath, k) for k in ("yes", "no", "unknown", "fillers", "negators")}
+    spoken = {k: str_list(common.get(f"spoken_{k}"), cpath, f"spoken_{k}") for k in ("yes", "no", "unknown", "commands")}
+    extra = {k: str_list(common.get(k), cpath, k) for k in ("hedges", "not_yet", "minor_words", "question_words",
                                                              "ruled_out_words", "other_words")}
     forms_raw = common.get("word_forms")
-    _need(isinstance(forms_raw, dict) and forms_raw, cpath, "word_forms", "must map a word to its other forms")
+    need(isinstance(forms_raw, dict) and forms_raw, cpath, "word_forms", "must map a word to its other forms")
     word_forms: dict[str, str] = {}
     for word, variants in forms_raw.items():
-        for v in _str_list(variants, cpath, f"word_forms.{word}"):
+        for v in str_list(variants, cpath, f"word_forms.{word}"):
             word_forms[v.lower()] = str(word).lower()
 
     mpath = base / "commands.yaml"
-    cmds = _read(mpath)
-    _need(isinstance(cmds, dict), mpath, "(top)", "must be a mapping command -> phrasings")
+    cmds = read_data(mpath)
+    need(isinstance(cmds, dict), mpath, "(top)", "must be a mapping command -> phrasings")
     for name in COMMANDS:
-        _need(name in cmds, mpath, name, "missing command")
-    commands = {name: _str_list(cmds[name], mpath, name) for name in COMMANDS}
+        need(name in cmds, mpath, name, "missing command")
+    commands = {name: str_list(cmds[name], mpath, name) for name in COMMANDS}
 
     fpath = base / "faq.yaml"
-    fdata = _read(fpath)
-    _need(isinstance(fdata, dict), fpath, "(top)", "must be a mapping id -> {ask, answer}")
+    fdata = read_data(fpath)
+    need(isinstance(fdata, dict), fpath, "(top)", "must be a mapping id -> {ask, answer}")
     faq: dict[str, tuple[tuple[str, ...], str]] = {}
     for fid, item in fdata.items():
-        _need(isinstance(item, dict), fpath, fid, "must have 'ask' and 'answer'")
-        faq[str(fid)] = (_str_list(item.get("ask"), fpath, f"{fid}.ask"), _text(item.get("answer"), fpath, f"{fid}.answer"))
+        need(isinstance(item, dict), fpath, fid, "must have 'ask' and 'answer'")
+        faq[str(fid)] = (str_list(item.get("ask"), fpath, f"{fid}.ask"), text_of(item.get("answer"), fpath, f"{fid}.answer"))
 
     dpath = base / "durations.yaml"
-    ddata = _read(dpath)
+    ddata = read_data(dpath)
     nums: dict[str, dict[str, float]] = {}
     for key in ("units", "counts", "relative"):
         part = ddata.get(key) if isinstance(ddata, dict) else None
-        _need(isinstance(part, dict) and part, dpath, key, "must be a mapping word -> number")
+        need(isinstance(part, dict) and part, dpath, key, "must be a mapping word -> number")
         for w, n in part.items():
-            _need(isinstance(n, (int, float)), dpath, f"{key}.{w}", "must be a number")
+            need(isinstance(n, (int, float)), dpath, f"{key}.{w}", "must be a number")
         nums[key] = {str(k): float(v) for k, v in part.items()}
 
     moments: dict[str, dict[str, float]] = {}
     for key in ("weekdays", "parts_of_day", "day_offsets"):
         part = ddata.get(key) or {}
-        _need(isinstance(part, dict), dpath, key, "must be a mapping word -> number")
+        need(isinstance(part, dict), dpath, key, "must be a mapping word -> number")
         for w, n in part.items():
-            _need(isinstance(n, (int, float)), dpath, f"{key}.{w}", "must be a number")
+            need(isinstance(n, (int, float)), dpath, f"{key}.{w}", "must be a number")
         moments[key] = {str(k): float(v) for k, v in part.items()}
-    now_words = _str_list(ddata.get("now_words"), dpath, "now_words") if ddata.get("now_words") else ()
-    number_words = _str_list(ddata.get("number_words"), dpath, "number_words")
+    now_words = str_list(ddata.get("now_words"), dpath, "now_words") if ddata.get("now_words") else ()
+    number_words = str_list(ddata.get("number_words"), dpath, "number_words")
     gc = ddata.get("grammar_counts")
-    _need(isinstance(gc, dict) and gc, dpath, "grammar_counts", "must map a unit to the counts said with it")
+    need(isinstance(gc, dict) and gc, dpath, "grammar_counts", "must map a unit to the counts said with it")
     for unit in gc:
-        _need(unit in nums["units"], dpath, f"grammar_counts.{unit}", "is not one of the units")
-    grammar_counts = {str(u): _str_list(c, dpath, f"grammar_counts.{u}") for u, c in gc.items()}
+        need(unit in nums["units"], dpath, f"grammar_counts.{unit}", "is not one of the units")
+    grammar_counts = {str(u): str_list(c, dpath, f"grammar_counts.{u}") for u, c in gc.items()}
 
     tpath = base / "triage.yaml"
-    tdata = _read(tpath)
-    _need(isinstance(tdata, dict), tpath, "(top)", "must be a mapping")
+    tdata = read_data(tpath)
+    need(isinstance(tdata, dict), tpath, "(top)", "must be a mapping")
     levels = tdata.get("levels")
-    _need(isinstance(levels, dict) and set(levels) == set(LEVELS), tpath, "levels", f"must define exactly {LEVELS}")
+    need(isinstance(levels, dict) and set(levels) == set(LEVELS), tpath, "levels", f"must define exactly {LEVELS}")
     for lvl, item in levels.items():
-        _need(isinstance(item, dict), tpath, f"levels.{lvl}", "needs headline and action")
-        _text(item.get("headline"), tpath, f"levels.{lvl}.headline")
-        _text(item.get("action"), tpath, f"levels.{lvl}.action")
+        need(isinstance(item, dict), tpath, f"levels.{lvl}", "needs headline and action")
+        text_of(item.get("headline"), tpath, f"levels.{lvl}.headline")
+        text_of(item.get("action"), tpath, f"levels.{lvl}.action")
     rules = []
     for i, raw in enumerate(tdata.get("rules") or []):
         entry = f"rules[{i}]"
-        _need(isinstance(raw, dict), tpath, entry, "must be a mapping")
+        need(isinstance(raw, dict), tpath, entry, "must be a mapping")
         for key in ("id", "level", "source", "when", "reason"):
-            _need(key in raw, tpath, entry, f"missing '{key}'")
-        _need(raw["level"] in LEVELS, tpath, f"{entry} ({raw['id']})", f"level must be one of {LEVELS}")
-        rules.append(Rule(id=str(raw["id"]), level=raw["level"], source=_text(raw["source"], tpath, entry),
+            need(key in raw, tpath, entry, f"missing '{key}'")
+        need(raw["level"] in LEVELS, tpath, f"{entry} ({raw['id']})", f"level must be one of {LEVELS}")
+        rules.append(Rule(id=str(raw["id"]), level=raw["level"], source=text_of(raw["source"], tpath, entry),
                           when=_check_condition(raw["when"], tpath, f"{entry} ({raw['id']})"),
-                          reason=_text(raw["reason"], tpath, entry)))
-    _need(len(rules) > 0, tpath, "rules", "no rules")
+                          reason=text_of(raw["reason"], tpath, entry)))
+    need(len(rules) > 0, tpath, "rules", "no rules")
     unknown_rule = tdata.get("unknown_is_doctor")
-    _need(isinstance(unknown_rule, dict), tpath, "unknown_is_doctor", "missing")
+    need(isinstance(unknown_rule, dict), tpath, "unknown_is_doctor", "missing")
     for s in unknown_rule.get("slots") or []:
-        _need(s in CONTRACT_SLOTS, tpath, "unknown_is_doctor.slots", f"unknown slot {s!r}")
+        need(s in CONTRACT_SLOTS, tpath, "unknown_is_doctor.slots", f"unknown slot {s!r}")
     incomplete = tdata.get("incomplete")
-    _need(isinstance(incomplete, dict) and incomplete.get("level") in LEVELS, tpath, "incomplete", "needs level/source/reason")
+    need(isinstance(incomplete, dict) and incomplete.get("level") in LEVELS, tpath, "incomplete", "needs level/source/reason")
     advice_raw = tdata.get("advice")
-    _need(isinstance(advice_raw, dict) and set(advice_raw) == set(LEVELS), tpath, "advice", "needs one list per level")
-    advice = {lvl: _str_list(advice_raw[lvl], tpath, f"advice.{lvl}") for lvl in LEVELS}
+    need(isinstance(advice_raw, dict) and set(advice_raw) == set(LEVELS), tpath, "advice", "needs one list per level")
+    advice = {lvl: str_list(advice_raw[lvl], tpath, f"advice.{lvl}") for lvl in LEVELS}
 
     lpath = base / "dialog.yaml"
-    ldata = _read(lpath)
-    _need(isinstance(ldata, dict), lpath, "(top)", "must be a mapping name -> sentence")
-    lines = {str(k): _text(v, lpath, str(k)) for k, v in ldata.items()}
+    ldata = read_data(lpath)
+    need(isinstance(ldata, dict), lpath, "(top)", "must be a mapping name -> sentence")
+    lines = {str(k): text_of(v, lpath, str(k)) for k, v in ldata.items()}
     for key in ("greeting", "not_understood", "not_understood_noisy", "moving_on", "back_to_checkin", "stopped",
                 "learned_heading", "learned_nothing", "you_said", "red_flag_jump", "goodbye", "going_back",
                 "nothing_to_undo", "confirm_kept", "reasons_heading", "next_heading", "unknown_answer", "confirm_stop",
                 "unknown_caveat", "and", "more_signs"):
-        _need(key in lines, lpath, key, "missing line")
+        need(key in lines, lpath, key, "missing line")
 
     examples, off_topic = _load_examples(base / "meanings.yaml", questions)
 
@@ -428,8 +374,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         number_words=number_words, grammar_counts=grammar_counts,
         levels={k: dict(v) for k, v in levels.items()}, rules=tuple(rules), unknown_rule=dict(unknown_rule),
         incomplete_rule={k: str(v) for k, v in incomplete.items()}, advice=advice,
-        disclaimer=_text(tdata.get("disclaimer"), tpath, "disclaimer"),
-        normal_reason=_text(tdata.get("normal_reason"), tpath, "normal_reason"), lines=lines, spoken=spoken,
+        disclaimer=text_of(tdata.get("disclaimer"), tpath, "disclaimer"),
+        normal_reason=text_of(tdata.get("normal_reason"), tpath, "normal_reason"), lines=lines, spoken=spoken,
         screens=screens, plan=plan, context=context, hedges=extra["hedges"], not_yet=extra["not_yet"],
         word_forms=word_forms, minor_words=extra["minor_words"], question_words=extra["question_words"],
         ruled_out_words=extra["ruled_out_words"], other_words=extra["other_words"], examples=examples,
@@ -443,18 +389,18 @@ def _load_examples(path: Path, questions: dict[str, Question]
     """Example answers per slot and value, and things that answer nothing, for the meaning model (optional file)."""
     if not path.is_file():
         return {}, ()
-    data = _read(path)
-    _need(isinstance(data, dict), path, "(top)", "must be a mapping slot -> value -> example answers")
-    off_topic = _str_list(data.pop("other"), path, "other") if "other" in data else ()
+    data = read_data(path)
+    need(isinstance(data, dict), path, "(top)", "must be a mapping slot -> value -> example answers")
+    off_topic = str_list(data.pop("other"), path, "other") if "other" in data else ()
     out: dict[str, dict[str, tuple[str, ...]]] = {}
     for slot, values in data.items():
-        _need(slot in questions, path, str(slot), "not a contract slot")
+        need(slot in questions, path, str(slot), "not a contract slot")
         kind = questions[slot].kind
-        _need(kind in ("yesno", "choice"), path, str(slot), "numbers and times are read by rules, not examples")
+        need(kind in ("yesno", "choice"), path, str(slot), "numbers and times are read by rules, not examples")
         allowed = {"yes", "no"} if kind == "yesno" else set(CHOICE_VALUES[slot])
-        _need(isinstance(values, dict), path, str(slot), "must map each value to example answers")
+        need(isinstance(values, dict), path, str(slot), "must map each value to example answers")
         for value in values:
-            _need(value in allowed | {"unknown"}, path, f"{slot}.{value}",
+            need(value in allowed | {"unknown"}, path, f"{slot}.{value}",
                   f"not a value of {slot} (use {', '.join(sorted(allowed))} or unknown)")
-        out[str(slot)] = {str(v): _str_list(ex, path, f"{slot}.{v}") for v, ex in values.items()}
+        out[str(slot)] = {str(v): str_list(ex, path, f"{slot}.{v}") for v, ex in values.items()}
     return out, off_topic

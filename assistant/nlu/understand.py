@@ -12,9 +12,8 @@ from typing import Any, Callable, Sequence
 from assistant.nlu.clock import MomentReader
 from assistant.nlu.language import Language, Question
 from assistant.nlu.matcher import Match, PhraseIndex, WordFolder, best_whole
-from assistant.nlu.meaning import OTHER as MEANS_OTHER
-from assistant.nlu.meaning import UNKNOWN as MEANS_UNKNOWN
-from assistant.nlu.meaning import TOPIC, MeaningModel, shipped_model
+from assistant.nlu.described import VOLUNTEER_TOPIC, DescriptionReader
+from assistant.nlu.meaning import MeaningModel, shipped_model
 from assistant.nlu.numbers import DurationParser, parse_pain
 from assistant.nlu.text import clauses, normalize
 
@@ -25,22 +24,7 @@ FAQ_CUTOFF = 84.0
 #: Intents an utterance can have.
 ANSWER, UNKNOWN, UNCLEAR, FAQ = "answer", "unknown", "unclear", "faq"
 
-#: How sure the meaning model must be before its reading of a described answer is taken (0-1).
-#: Asymmetric on purpose: a reading that could raise the verdict (a warning sign, sharp, sudden,
-#: worse) or "can't tell yet" (asked again, then a reason to get checked) needs less than one that
-#: would rule something out; below the bar the question is asked again.
-MEANING_BAR_RISKIER = 0.45
-MEANING_BAR_UNSURE = 0.5
-MEANING_BAR_OTHER = 0.6
-MEANING_BAR_RULES_OUT = 0.75
-#: The answer must be about the open question: the topic model gives it at least this, and "none" is not first.
-MEANING_TOPIC = 0.05
-#: ...unless no single topic is this sure (then the answer may well be about the open question).
-MEANING_TOPIC_DOMINANT = 0.97
-#: A screen's model naming one of its signs: the topic model must give that sign at least this.
-MEANING_SIGN_TOPIC = 0.2
-#: A doctor-level sign said in passing with a phrase shorter than SPECIFIC_PHRASE words: at least this.
-MEANING_VOLUNTEER_TOPIC = 0.1
+#: A sign said in passing with a phrase shorter than this many words needs the topic model's word.
 SPECIFIC_PHRASE = 4
 
 
@@ -64,7 +48,7 @@ class Understander:
         """`meaning`: the model for described answers (True: the shipped one, False/None: phrases only);
         `now`: the clock for answers like "Sunday, and it's Tuesday" that leave the present unsaid."""
         self.lang = lang
-        self.meaning = (shipped_model() if lang.examples else None) if meaning is True else (meaning or None)
+        model = (shipped_model() if lang.examples else None) if meaning is True else (meaning or None)
         fold = WordFolder(lang.word_forms)
         self.negators = frozenset(fold(normalize(n)) for n in lang.negators)
         fillers = sorted((normalize(f) for f in lang.fillers), key=len, reverse=True)
@@ -93,6 +77,7 @@ class Understander:
         self._commands = {normalize(p): name for name, phrases in lang.commands.items() for p in phrases}
         self._faq = {normalize(p): fid for fid, (asks, _) in lang.faq.items() for p in asks}
         self.riskier = _riskier_values(lang)
+        self.described = DescriptionReader(lang, model, self.riskier) if model else None
         self._red_flags = frozenset(s for r in lang.rules if r.level in ("urgent", "emergency") for s in r.when)
 
     # -- public -----------------------------------------------------------------------------
@@ -120,7 +105,9 @@ class Understander:
         if faq is not None and value is _UNCLEAR:  # a question back without a question mark
             return Understanding(FAQ, confidence=faq[1] * scale, quote=quote, faq=faq[0])
         if value is _UNCLEAR and not conflict and not self._only_plain(parts):
-            value, score = self._meant(slot, text)  # a description no listed phrase matches
+            reading = self.described.answer(slot, text) if self.described else None
+            if reading is not None:  # a description no listed phrase matches
+                value, score = reading
         volunteered = self._volunteered(parts, slot, text)
         if value is _UNCLEAR:
             if volunteered:
@@ -161,11 +148,11 @@ class Understander:
                                  u.quote)
         if found or plain == {"yes"}:
             return Understanding(ANSWER, {**found, **volunteered}, 0.9 * scale, u.quote)
-        meant, score = (_UNCLEAR, 0.0) if self._only_plain(parts) else self._meant_screen(slots, text)
-        if meant is None:
-            return Understanding(UNKNOWN, volunteered, score * scale, u.quote)
-        if meant is not _UNCLEAR:
-            return Understanding(ANSWER, {**meant, **volunteered}, score * scale, u.quote)
+        reading = None if self._only_plain(parts) or not self.described else self.described.screen(slots, text)
+        if reading is not None and reading[0] is None:
+            return Understanding(UNKNOWN, volunteered, reading[1] * scale, u.quote)
+        if reading is not None:
+            return Understanding(ANSWER, {**reading[0], **volunteered}, reading[1] * scale, u.quote)
         if volunteered:
             return Understanding(ANSWER, volunteered, 0.9 * scale, u.quote)
         return Understanding(UNCLEAR, quote=u.quote)
@@ -178,56 +165,6 @@ class Understander:
             if any(i not in covered and self._fold(t) not in self._filler_words for i, t in enumerate(c)):
                 return False
         return True
-
-    def _on_topic(self, text: str, slots: Sequence[str], least: float = 0.0) -> bool:
-        """Whether `text` talks about one of `slots` at all (not another sign, a command, or chat):
-        the topic model gives one of them at least `least` (default MEANING_TOPIC), and "none" is not first."""
-        topics = self.meaning.probabilities(text, TOPIC) if self.meaning else None
-        if not topics:
-            return False
-        top = max(topics, key=topics.__getitem__)
-        if top == MEANS_OTHER:
-            return False
-        best = max(topics.get(s, 0.0) for s in slots)
-        return best >= (least or MEANING_TOPIC) or (not least and topics[top] < MEANING_TOPIC_DOMINANT)
-
-    def _meant(self, slot: str, text: str) -> tuple[Any, float]:
-        """The meaning model's reading of an answer no phrase matched: (value or None, prob), or UNCLEAR."""
-        probs = self.meaning.probabilities(text, slot) if self._on_topic(text, (slot,)) else None
-        if not probs:
-            return _UNCLEAR, 0.0
-        label = max(probs, key=probs.__getitem__)
-        p = probs[label]
-        if label == MEANS_OTHER:
-            return _UNCLEAR, 0.0
-        if label == MEANS_UNKNOWN:
-            return (None, p) if p >= MEANING_BAR_UNSURE else (_UNCLEAR, 0.0)
-        q = self.lang.questions[slot]
-        value: Any = label == "yes" if q.kind == "yesno" else label
-        if value in self.riskier.get(slot, ()) or (q.kind == "yesno" and value is True):
-            bar = MEANING_BAR_RISKIER
-        elif q.kind == "yesno" or self.riskier.get(slot):
-            bar = MEANING_BAR_RULES_OUT  # "no" to a sign, "dull", "gradual", "better": rules something out
-        else:
-            bar = MEANING_BAR_OTHER
-        return (value, p) if p >= bar else (_UNCLEAR, 0.0)
-
-    def _meant_screen(self, slots: Sequence[str], text: str) -> tuple[Any, float]:
-        """The model's reading of a screening answer: {slot: True} / every slot False / None (unsure) / UNCLEAR."""
-        screen = next((n for n, s in self.lang.screens.items() if tuple(s.slots) == tuple(slots)), None)
-        probs = self.meaning.probabilities(text, screen) if (screen and self._on_topic(text, slots)) else None
-        if not probs:
-            return _UNCLEAR, 0.0
-        label = max(probs, key=probs.__getitem__)
-        p = probs[label]
-        if label in slots and p >= MEANING_BAR_RISKIER:
-            # a sign named by the screen's model must also be what the answer is about
-            return ({label: True}, p) if self._on_topic(text, (label,), MEANING_SIGN_TOPIC) else (_UNCLEAR, 0.0)
-        if label == MEANS_UNKNOWN and p >= MEANING_BAR_UNSURE:
-            return None, p
-        if label == "no" and p >= MEANING_BAR_RULES_OUT:
-            return {s: False for s in slots}, p
-        return _UNCLEAR, 0.0
 
     def _described(self, slot: str, parts: list[list[str]]) -> bool | None:
         """What the descriptive phrasings of one yes/no slot say: True, False, or None (nothing)."""
@@ -405,8 +342,8 @@ class Understander:
                 continue
             matches = [m for m in self._find(self.descriptive[slot], parts)
                        if m.exact and not m.negated and len(m.phrase) >= q.volunteer_min_words]
-            if matches and max(len(m.phrase) for m in matches) < SPECIFIC_PHRASE and self.meaning \
-                    and slot not in self._red_flags and not self._on_topic(text, (slot,), MEANING_VOLUNTEER_TOPIC):
+            if matches and max(len(m.phrase) for m in matches) < SPECIFIC_PHRASE and self.described \
+                    and slot not in self._red_flags and not self.described.about(text, (slot,), VOLUNTEER_TOPIC):
                 continue  # a warning sign said in passing always counts: never under-triage
             if q.kind == "yesno":
                 if any(m.label is True for m in matches):

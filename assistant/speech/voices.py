@@ -44,7 +44,7 @@ class ClassicVoice:
         self.sample_rate = 22050  # espeak-ng's; the real rate comes with each synthesis
 
     def synthesize(self, text: str) -> np.ndarray:
-        from assistant.speech.tts import synthesize_native
+        from assistant.speech.synth import synthesize_native
 
         x, sr = synthesize_native(text, self.voice, self.rate, self.engine)
         self.sample_rate = sr

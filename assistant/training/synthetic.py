@@ -25,7 +25,7 @@ NEAR_MISSES = ("dunno", "i dunno", "don't know", "i don't know", "not sure", "no
 
 def synthetic_clips() -> Iterator[tuple[str, str, np.ndarray]]:
     """(text, label, 16 kHz int16 samples) for every word and near-miss in every voice and rate."""
-    from assistant.speech.tts import synthesize
+    from assistant.speech.synth import synthesize
 
     for text, label in [(w, w) for w in ANSWER_WORDS] + [(t, NONE) for t in NEAR_MISSES]:
         for voice in VOICES:

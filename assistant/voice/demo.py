@@ -15,7 +15,8 @@ from assistant.config import Settings
 from assistant.dialog.audit import scripted_answer
 from assistant.dialog.conversation import Conversation, Expectation, Heard
 from assistant.dialog.runner import run_checkin
-from assistant.nlu.language import Language, load_yaml
+from assistant.nlu.datafile import load_yaml
+from assistant.nlu.language import Language
 from assistant.voice.grammar import grammar_for
 
 
@@ -37,7 +38,7 @@ class SpokenClock:
         self._said = 0
 
     def say(self, text: str) -> None:
-        from assistant.speech.tts import synthesize
+        from assistant.speech.synth import synthesize
         from assistant.voice.io import speakable
 
         self.mouth.say(text)
@@ -75,7 +76,7 @@ class SyntheticPerson:
 
     def hear(self, expecting: Expectation) -> Heard | None:
         from assistant.audio.sources import PcmSource
-        from assistant.speech.tts import synthesize
+        from assistant.speech.synth import synthesize
 
         if expecting.slot is None:
             return None

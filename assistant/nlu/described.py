@@ -1,0 +1,91 @@
+"""Read an answer that describes instead of names, with the meaning model, within safe bars.
+
+Why apart from the phrase rules (understand.py): the model only proposes, and every proposal
+passes the same gates: the answer must be about the question (the topic head), and a reading
+that would rule something out needs more certainty than one that could raise the verdict.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from assistant.nlu.language import Language
+from assistant.nlu.meaning import OTHER, TOPIC, UNKNOWN, MeaningModel
+
+#: How sure the model must be before its reading is taken (0-1). Asymmetric on purpose: a reading
+#: that could raise the verdict (a warning sign, sharp, sudden, worse) or "can't tell yet" (asked
+#: again, then a reason to get checked) needs less than one that would rule something out; below
+#: the bar the question is asked again.
+BAR_RISKIER = 0.45
+BAR_UNSURE = 0.5
+BAR_OTHER = 0.6
+BAR_RULES_OUT = 0.75
+#: The answer must be about the open question: the topic model gives it at least this, and "none" is not first...
+TOPIC_LEAST = 0.05
+#: ...unless no single topic is this sure (then the answer may well be about the open question).
+TOPIC_DOMINANT = 0.97
+#: A screen's model naming one of its signs: the topic model must give that sign at least this.
+SIGN_TOPIC = 0.2
+#: A doctor-level sign said in passing with a short phrase: the topic model must give it at least this.
+VOLUNTEER_TOPIC = 0.1
+
+#: A reading: (the value, or None for "cannot tell yet"; the model's probability).
+Reading = tuple[Any, float]
+
+
+class DescriptionReader:
+    """The meaning model's readings, gated; built once per language."""
+
+    def __init__(self, lang: Language, model: MeaningModel, riskier: Mapping[str, set[Any]]):
+        self.lang = lang
+        self.model = model
+        self.riskier = riskier
+        self._screens = {tuple(s.slots): name for name, s in lang.screens.items()}
+
+    def about(self, text: str, slots: Sequence[str], least: float = 0.0) -> bool:
+        """Whether `text` talks about one of `slots` at all (not another sign, a command, or chat):
+        the topic model gives one of them at least `least` (default TOPIC_LEAST), and "none" is not first."""
+        topics = self.model.probabilities(text, TOPIC)
+        if not topics:
+            return False
+        top = max(topics, key=topics.__getitem__)
+        if top == OTHER:
+            return False
+        best = max(topics.get(s, 0.0) for s in slots)
+        return best >= (least or TOPIC_LEAST) or (not least and topics[top] < TOPIC_DOMINANT)
+
+    def answer(self, slot: str, text: str) -> Reading | None:
+        """The reading of an answer to one slot's question no phrase matched, or None (ask again)."""
+        probs = self.model.probabilities(text, slot) if self.about(text, (slot,)) else None
+        if not probs:
+            return None
+        label = max(probs, key=probs.__getitem__)
+        p = probs[label]
+        if label == UNKNOWN:
+            return (None, p) if p >= BAR_UNSURE else None
+        q = self.lang.questions[slot]
+        value: Any = label == "yes" if q.kind == "yesno" else label
+        if value in self.riskier.get(slot, ()) or (q.kind == "yesno" and value is True):
+            bar = BAR_RISKIER
+        elif q.kind == "yesno" or self.riskier.get(slot):
+            bar = BAR_RULES_OUT  # "no" to a sign, "dull", "gradual", "better": rules something out
+        else:
+            bar = BAR_OTHER
+        return (value, p) if p >= bar else None
+
+    def screen(self, slots: Sequence[str], text: str) -> Reading | None:
+        """The reading of a screening answer: ({slot: True}, p), (every slot False, p), (None, p) for
+        "cannot tell", or None (ask again)."""
+        name = self._screens.get(tuple(slots))
+        probs = self.model.probabilities(text, name) if (name and self.about(text, slots)) else None
+        if not probs:
+            return None
+        label = max(probs, key=probs.__getitem__)
+        p = probs[label]
+        if label in slots and p >= BAR_RISKIER:
+            # a sign named by the screen's model must also be what the answer is about
+            return ({label: True}, p) if self.about(text, (label,), SIGN_TOPIC) else None
+        if label == UNKNOWN and p >= BAR_UNSURE:
+            return None, p
+        if label == "no" and p >= BAR_RULES_OUT:
+            return {s: False for s in slots}, p
+        return None
