@@ -104,15 +104,17 @@ def test_listen_bad_file_and_slot(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("person,level", [("ordinary-soreness", "normal"), ("leg-weakness", "urgent"),
                                           ("radiating-left-leg", "doctor")])
-def test_scripted_spoken_check_in_reaches_the_verdict(lang: Language, recognizer, person: str,  # type: ignore[no-untyped-def]
-                                                      level: str) -> None:
+def test_scripted_spoken_check_in_reaches_the_verdict(lang: Language, person: str, level: str) -> None:
+    """The built-in demo people, heard by the default engine (classifier + Whisper) as `backcheck demo` hears them."""
     from assistant.dialog.runner import SilentMouth
+    from assistant.speech.factory import make_recognizer
     from assistant.voice.demo import SyntheticPerson
 
     spec = load_yaml(lang.root / "demo.yaml")[person]
     import io
 
-    ear = SyntheticPerson(lang, recognizer, spec["answers"], spec["voice"], None, io.StringIO())
+    ear = SyntheticPerson(lang, make_recognizer("whisper", None), spec["answers"], spec["voice"], None,
+                          io.StringIO())
     result = run_checkin(Conversation(lang), ear, SilentMouth())
     assert result.verdict.level == level, result.slots
 
