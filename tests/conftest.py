@@ -18,20 +18,29 @@ SHARED = Path(os.environ.get("BACKCHECK_SHARED", REPO.parent / "shared"))
 AUDIO_FIXTURES = {"virtual_audio"}
 
 
+# markers whose tests take minutes: left out of the normal suite (run before every commit) unless
+# asked for by option (--faults, --slow) or named in -m; .ci/run runs each as a step of its own
+LONG_MARKERS = ("faults", "slow")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--faults", action="store_true",
                      help="also run the fault tests (marker faults: real serve processes, signals, kill -9; minutes)")
+    parser.addoption("--slow", action="store_true",
+                     help="also run the long checks (marker slow: retraining reproduction, long recognition runs)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if AUDIO_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.audio)
-    if not config.getoption("--faults"):  # the normal suite stays fast; .ci/run runs these as their own step
-        slow = [item for item in items if item.get_closest_marker("faults") is not None]
-        if slow:
-            config.hook.pytest_deselected(items=slow)
-            items[:] = [item for item in items if item.get_closest_marker("faults") is None]
+    wanted = config.getoption("-m") or ""
+    left_out = [m for m in LONG_MARKERS if not config.getoption(f"--{m}") and m not in wanted]
+    long = [item for item in items if any(item.get_closest_marker(m) is not None for m in left_out)]
+    if long:
+        config.hook.pytest_deselected(items=long)
+        gone = {id(item) for item in long}
+        items[:] = [item for item in items if id(item) not in gone]
 
 
 @pytest.fixture(scope="session")

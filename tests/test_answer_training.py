@@ -39,6 +39,7 @@ def _rates(figures: dict) -> dict[str, float]:
     return out
 
 
+@pytest.mark.slow  # retrains the answer recogniser from the recordings: ~9 minutes
 def test_retraining_reproduces_the_model_card(tmp_path: Path) -> None:
     card = json.loads(str(np.load(MODEL_DIR / HELDOUT_FILE)["meta"]))["figures"]
     figures = train(SPEECH, tmp_path, say=lambda _m: None)  # type: ignore[arg-type]

@@ -187,6 +187,7 @@ def test_real_items_read_the_manifest(tmp_path: Path) -> None:
 
 # -- the quick run end to end ----------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.speech  # a whole quick benchmark: real recognition of many spoken answers (35 s natively)
 def test_quick_run_writes_readable_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     if importlib.util.find_spec("assistant.speech.recognizer") is None:

@@ -134,6 +134,7 @@ def test_wake_word_starts_a_check_in_that_runs_to_a_verdict(virtual_audio, lang,
     assert len(saved) == 1 and saved[0]["level"] == "urgent", saved
 
 
+@pytest.mark.slow  # waits through a sound server restart and a re-plug: ~2 minutes
 def test_unplugging_the_microphone_and_restarting_the_sound_server_recover(virtual_audio, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     serve = ServeProcess(tmp_path)
     try:

@@ -119,6 +119,7 @@ def test_scripted_spoken_check_in_reaches_the_verdict(lang: Language, person: st
     assert result.verdict.level == level, result.slots
 
 
+@pytest.mark.slow  # a whole spoken demo in real time: ~1 minute
 def test_demo_command_runs(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-m", "assistant", "--engine", "answers", "demo", "--vignette",
                           "leg-weakness"], capture_output=True, text=True, cwd=REPO, timeout=180)

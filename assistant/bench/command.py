@@ -19,6 +19,7 @@ from typing import Any
 
 from assistant.bench.corpus import (SPEEDS, VOICES, BenchError, answer_phrasings, real_items, reject_items,
                                     shared_speech_dir, spoken, synthetic_items, talkers)
+from assistant.bench.progress import ProgressBar
 from assistant.bench.report import TARGETS, summarize, write
 from assistant.bench.runner import EngineSpec, import_recognizer_api, run_items
 from assistant.bench.speed import measure_engine
@@ -42,18 +43,20 @@ class Plan:
     paced: int
     free_form_snrs: tuple[float | None, ...]  #: SNRs where the (slow) free-form baselines run, synthetic
     real_free_form_snrs: tuple[float | None, ...]  #: the same for real voices
+    reject_free_form_every: int = 1  #: the free-form baselines on every n-th non-answer
 
 
 FULL = Plan(synthetic_per_snr=100, snrs=tuple(SNRS), real_snrs=(None, 12.0, 6.0), real_per_word=15,
             reject_per_word=None, reject_extras=4, speed_utterances=8, paced=3,
             free_form_snrs=(None, 6.0), real_free_form_snrs=(None,))
-QUICK = Plan(synthetic_per_snr=4, snrs=(None, 6.0), real_snrs=(None, 6.0), real_per_word=1, reject_per_word=1,
-             reject_extras=1, speed_utterances=2, paced=1, free_form_snrs=(None,), real_free_form_snrs=(None,))
+#: the same kinds of rows on a small slice, about a minute on 2 cores (the free-form baselines only clean)
+QUICK = Plan(synthetic_per_snr=3, snrs=(None, 6.0), real_snrs=(None, 6.0), real_per_word=1, reject_per_word=1,
+             reject_extras=1, speed_utterances=2, paced=1, free_form_snrs=(None,), real_free_form_snrs=(), reject_free_form_every=3)
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="backcheck bench", description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="a small slice in under a minute (checks the harness)")
+    p.add_argument("--quick", action="store_true", help="the same rows on a small slice, about a minute (checks the harness)")
     p.add_argument("--engine", choices=("auto", "answers", "sphinx", "vosk"), default="auto",
                    help="benchmark one engine (default: every engine available here)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
@@ -112,18 +115,6 @@ def _say(msg: str) -> None:
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
-def _progress_every(seconds: float = 15.0) -> Any:
-    """A progress callback that says how far it got at most every ``seconds``."""
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        if time.perf_counter() - last[0] > seconds:
-            last[0] = time.perf_counter()
-            _say(f"  {min(done, total)}/{total}")
-
-    return progress
-
-
 def _answers_part(lang: Any, quick: bool) -> tuple[dict[str, Any] | None, str]:
     """The answer recogniser's rows, or None and why they are missing."""
     from assistant.bench import answers
@@ -132,9 +123,10 @@ def _answers_part(lang: Any, quick: bool) -> tuple[dict[str, Any] | None, str]:
     if root is None or not answers.HELDOUT.is_file():
         return None, ("answer recogniser rows are missing: they need ../shared/speech and "
                       f"{answers.HELDOUT.name} (written by `backcheck train answers`).")
-    its = answers.items(root, 2 if quick else None)
+    its = answers.items(root, 1, snrs=(None, 12.0))[::2] if quick else answers.items(root, None)
     _say(f"answer recogniser: {len(its)} items (held-out speakers and words) x 4 engines")
-    return answers.run(lang, its, answers.engines(("answers", "whisper", "fused", "sphinx")), _progress_every()), ""
+    engines = answers.engines(("answers", "whisper", "fused", "sphinx"))
+    return answers.run(lang, its, engines, ProgressBar("answer recogniser")), ""
 
 
 def _phrases_part(lang: Any, quick: bool) -> tuple[dict[str, Any], list[str]]:
@@ -146,7 +138,7 @@ def _phrases_part(lang: Any, quick: bool) -> tuple[dict[str, Any], list[str]]:
     items = phrases.phrases(per_slot=1)[:4] if quick else phrases.phrases(per_slot=3)
     recs = {"answers+whisper (default)": make_recognizer("whisper"), "answers+sphinx (before)": make_recognizer("answers")}
     _say(f"phrase answers: {len(items)} phrases x {len(voices)} voices x 3 noise levels x {len(recs)} engines")
-    return phrases.run(lang, recs, voices, progress=_progress_every(), items=items), voices
+    return phrases.run(lang, recs, voices, progress=ProgressBar("phrase answers"), items=items), voices
 
 
 def _run(args: argparse.Namespace, settings: Any) -> int:
@@ -196,12 +188,13 @@ def _run(args: argparse.Namespace, settings: Any) -> int:
         notes.append(real_skipped)
     else:
         items += real_items(root, list(plan.real_snrs), plan.real_per_word, plan.real_free_form_snrs)
-    items += reject_items(root, plan.reject_per_word, plan.reject_extras)
+    items += reject_items(root, plan.reject_per_word, plan.reject_extras, plan.reject_free_form_every)
 
     _say(f"synthesizing speech (cached in ~/.cache/backcheck-bench) for {len(items)} items")
     _warm_cache(items, args.processes)
     _say(f"recognising {len(items)} items × {len(specs)} engine(s) with {args.processes} processes")
-    records = run_items(items, specs, language=language, processes=args.processes, progress=_progress_every())
+    records = run_items(items, specs, language=language, processes=args.processes,
+                        progress=ProgressBar("recognising"))
     _say("measuring speed and memory (one process per engine, one core)")
     speed_utts = [(t, s) for t, s in phrasings if len(t.split()) >= 2][:: max(1, len(phrasings) // 40)]
     speed_utts = speed_utts[: plan.speed_utterances]

@@ -234,11 +234,13 @@ def real_items(root: Path, snrs: list[float | None], limit_per_word: int | None 
     return items
 
 
-def reject_items(root: Path | None, limit_per_word: int | None = None, extras: int = 4) -> list[Item]:
+def reject_items(root: Path | None, limit_per_word: int | None = None, extras: int = 4,
+                 free_form_every: int = 1) -> list[Item]:
     """Things that must not fill a slot, each asked at a yes/no, the side and the pain question.
 
     Off-topic Speech Commands words (when the shared folder exists), noise alone (each kind),
-    silence, synthesized coughs and breaths, and off-topic sentences spoken by espeak-ng.
+    silence, synthesized coughs and breaths, and off-topic sentences spoken by espeak-ng. The slow
+    free-form baselines run on every ``free_form_every``-th of them (all by default).
     """
     probes: list[Item] = []
     if root is not None:
@@ -263,5 +265,5 @@ def reject_items(root: Path | None, limit_per_word: int | None = None, extras: i
     for p in probes:
         for slot in PROBE_SLOTS:
             out.append(Item(p.kind, slot, p.text, p.voice, p.speed, p.path, p.word, p.noise, p.snr, p.seed, p.source,
-                            p.free_form))
+                            p.free_form and len(out) % free_form_every == 0))
     return out
