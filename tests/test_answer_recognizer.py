@@ -211,7 +211,7 @@ def unseen_speakers_heard(heldout_fused: FusedRecognizer, lang: Language) -> dic
 @pytest.mark.parametrize(("group", "floor"), [("yes/no", 0.9), ("left/right", 0.85), ("digits", 0.8)])
 def test_real_voices_of_unseen_speakers(unseen_speakers_heard: dict[str, list[bool]], group: str,
                                         floor: float) -> None:
-    """Floors sit a few points under the measured figures (README), which the held-out set is too
+    """Floors sit a few points under the measured figures (docs/benchmarks.md), which the held-out set is too
     small to pin down more tightly (51 to 90 clips per group)."""
     heard = unseen_speakers_heard[group]
     assert len(heard) >= 50
@@ -261,7 +261,7 @@ def test_words_that_answer_nothing_are_rejected(heldout_fused: FusedRecognizer) 
 @pytest.mark.speech
 def test_words_that_answer_nothing_fill_no_side(heldout_fused: FusedRecognizer, lang: Language) -> None:
     """At the side question pocketsphinx hears "both" or "my left" in many of them; the non-answer
-    model drops those (README: other command words)."""
+    model drops those (docs/benchmarks.md: other command words)."""
     nlu = Understander(lang)
     clips = _heldout_clips({"go", "up", "on", "off"}, 1000)
     grammar = grammar_for_slot(lang, "side")
