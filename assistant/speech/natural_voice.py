@@ -13,8 +13,11 @@ never ask for one: the model path is always given, so its downloader is never re
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -98,18 +101,43 @@ def trim(x: np.ndarray, sample_rate: int, lead_s: float = LEAD_S, tail_s: float 
     return x[start:end]
 
 
+class _Pronunciation:
+    """hibari's G2P, made on the first sentence, its tables on disk where they can be (pronunciation.py)."""
+
+    def __init__(self, assets: Path, notice: Callable[[str], None]) -> None:
+        self._assets, self._notice = assets, notice
+        self._g2p: Any = None
+
+    def __call__(self, text: str) -> Any:
+        if self._g2p is None:
+            from assistant.speech.pronunciation import disk_g2p
+
+            tables = "".join(HIBARI_FILES[n] for n in ("lexicon_us_gold.json.gz", "lexicon_us_silver.json.gz",
+                                                       "tagger.json.gz"))
+            self._g2p, why = disk_g2p(self._assets, hashlib.sha256(tables.encode()).hexdigest())
+            if why:
+                self._notice(why)
+        return self._g2p(text)
+
+
+def _stderr(message: str) -> None:
+    print(f"backcheck: {message}", file=sys.stderr, flush=True)
+
+
 class HibariVoice:
     """hibari's bundled voice, loaded once, checked, and safe to call from two threads.
 
     ``speed`` is hibari's pace factor (1.0 is its own, about :data:`NATURAL_WPM` words a minute).
-    The G2P (lexicons, 100 MB of memory) loads on the first sentence; :meth:`warm_up` does it early.
+    The G2P loads on the first sentence (:meth:`warm_up` does it early), its lexicons and tagger
+    read from a file on disk rather than held in memory (105 MB less; ``pronunciation.py``).
     """
 
     name = "hibari"
     sample_rate = SAMPLE_RATE
     pause_s = 0.25  #: silence between two sentences (after the trimmed tail)
 
-    def __init__(self, speed: float = 1.0, *, check: bool = True) -> None:
+    def __init__(self, speed: float = 1.0, *, check: bool = True,
+                 notice: Callable[[str], None] = _stderr) -> None:
         assets = hibari_assets()
         if check:
             problems = check_assets(assets)
@@ -122,7 +150,7 @@ class HibariVoice:
 
             installed = version("hibari-tts")
             # model= is always given: hibari's own voice lookup (which may download) is never used
-            self._tts = Hibari(model=str(assets / MODEL_FILE), threads=1)
+            self._tts = Hibari(model=str(assets / MODEL_FILE), threads=1, g2p=_Pronunciation(assets, notice))
         except Exception as exc:  # noqa: BLE001 - onnxruntime and imports fail in many ways; all mean "not here"
             raise VoiceUnavailable(f"the natural voice could not load ({type(exc).__name__}: {exc}); "
                                    f"{INSTALL_HINT}") from None

@@ -73,7 +73,7 @@ def load_voice(choice: str = "hibari", rate: int = 165, engine_voice: str | None
     if key in _LOADED:
         return _LOADED[key]
     try:
-        voice: Voice = HibariVoice(speed_for_rate(rate))
+        voice: Voice = HibariVoice(speed_for_rate(rate), notice=say)
     except VoiceUnavailable as exc:
         fallback = ClassicVoice("auto", engine_voice, rate)
         say(f"{exc}; speaking with {fallback.engine} instead")
