@@ -51,12 +51,14 @@ FULL = Plan(synthetic_per_snr=100, snrs=tuple(SNRS), real_snrs=(None, 12.0, 6.0)
             free_form_snrs=(None, 6.0), real_free_form_snrs=(None,))
 #: the same kinds of rows on a small slice, about a minute on 2 cores (the free-form baselines only clean)
 QUICK = Plan(synthetic_per_snr=3, snrs=(None, 6.0), real_snrs=(None, 6.0), real_per_word=1, reject_per_word=1,
-             reject_extras=1, speed_utterances=2, paced=1, free_form_snrs=(None,), real_free_form_snrs=(), reject_free_form_every=3)
+             reject_extras=1, speed_utterances=2, paced=1, free_form_snrs=(None,), real_free_form_snrs=(),
+             reject_free_form_every=3)
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="backcheck bench", description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="the same rows on a small slice, about a minute (checks the harness)")
+    p.add_argument("--quick", action="store_true",
+                   help="the same rows on a small slice, about a minute (checks the harness)")
     p.add_argument("--engine", choices=("auto", "answers", "sphinx", "vosk"), default="auto",
                    help="benchmark one engine (default: every engine available here)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
