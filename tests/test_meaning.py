@@ -61,7 +61,7 @@ def test_an_answer_about_something_else_is_not_read_as_a_bladder_answer(nlu: Und
 def test_understanding_carries_on_without_the_model(lang: Language) -> None:
     plain = Understander(lang, meaning=False)
     assert plain.understand("yes, I can't control my bladder", "bladder_bowel").slots == {"bladder_bowel": True}
-    assert plain.understand("both my legs turned to jelly going up the stairs", "leg_weakness").intent == UNCLEAR
+    assert plain.understand("both my legs went to mush going up the stairs", "leg_weakness").intent == UNCLEAR
 
 
 def test_a_damaged_model_file_is_reported_once_and_not_used(tmp_path: Path,

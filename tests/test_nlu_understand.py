@@ -169,3 +169,23 @@ def test_a_plain_no_before_a_no_phrase_agrees_with_it(nlu: Understander, text: s
 
 def test_a_count_of_minutes_is_not_a_pain_score(nlu: Understander) -> None:
     assert "pain_score" not in nlu.understand("set a timer for ten minutes", "pain_score").slots
+
+
+def test_words_that_answer_nothing_are_never_taken_as_answers(lang, nlu: Understander) -> None:
+    """Lone words heard by a transcriber ("up, up", "down", "bird") answer no question: before, the
+    meaning model read 28 % of them as answers (a lone "down" was a weak leg)."""
+    from assistant.bench.wording import non_answers
+
+    tries, taken = non_answers(lang, nlu)
+    assert tries >= 1000
+    assert taken == []
+
+
+@pytest.mark.parametrize("text,slot,expected", [
+    ("jelly", "leg_weakness", True),
+    ("strong", "leg_weakness", False),
+    ("sleepless", "night_pain", True),
+    ("my leg went all rubbery on the stairs", "leg_weakness", True),
+])
+def test_lone_words_that_do_answer_still_do(nlu: Understander, text: str, slot: str, expected: object) -> None:
+    assert nlu.understand(text, slot).slots.get(slot) == expected

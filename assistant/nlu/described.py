@@ -10,6 +10,7 @@ from typing import Any, Mapping, Sequence
 
 from assistant.nlu.language import Language
 from assistant.nlu.meaning import OTHER, TOPIC, UNKNOWN, MeaningModel
+from assistant.nlu.text import normalize, tokens
 
 #: How sure the model must be before its reading is taken (0-1). Asymmetric on purpose: a reading
 #: that could raise the verdict (a warning sign, sharp, sudden, worse) or "can't tell yet" (asked
@@ -28,6 +29,12 @@ SIGN_TOPIC = 0.2
 #: A doctor-level sign said in passing with a short phrase: the topic model must give it at least this.
 VOLUNTEER_TOPIC = 0.1
 
+#: A description has at least this many different words beyond little ones ("my", "the") and fillers.
+#: Why: one word no phrase list knows is no description, and the model reads a lone word badly
+#: ("down", "bird" and "strong" came out as a weak leg; 28 % of lone non-answers were taken as answers).
+#: Lone words that do answer ("wobbly", "jelly") are phrases in questions.yaml.
+MIN_WORDS = 2
+
 #: A reading: (the value, or None for "cannot tell yet"; the model's probability).
 Reading = tuple[Any, float]
 
@@ -40,6 +47,11 @@ class DescriptionReader:
         self.model = model
         self.riskier = riskier
         self._screens = {tuple(s.slots): name for name, s in lang.screens.items()}
+        self._little = frozenset(lang.minor_words) | frozenset(normalize(f) for f in lang.fillers)
+
+    def describes(self, text: str) -> bool:
+        """Whether `text` says enough to be read as a description (MIN_WORDS words that are not little)."""
+        return len({t for t in tokens(text) if t not in self._little}) >= MIN_WORDS
 
     def about(self, text: str, slots: Sequence[str], least: float = 0.0) -> bool:
         """Whether `text` talks about one of `slots` at all (not another sign, a command, or chat):
@@ -55,7 +67,7 @@ class DescriptionReader:
 
     def answer(self, slot: str, text: str) -> Reading | None:
         """The reading of an answer to one slot's question no phrase matched, or None (ask again)."""
-        probs = self.model.probabilities(text, slot) if self.about(text, (slot,)) else None
+        probs = self.model.probabilities(text, slot) if self.describes(text) and self.about(text, (slot,)) else None
         if not probs:
             return None
         label = max(probs, key=probs.__getitem__)
@@ -76,7 +88,7 @@ class DescriptionReader:
         """The reading of a screening answer: ({slot: True}, p), (every slot False, p), (None, p) for
         "cannot tell", or None (ask again)."""
         name = self._screens.get(tuple(slots))
-        probs = self.model.probabilities(text, name) if (name and self.about(text, slots)) else None
+        probs = self.model.probabilities(text, name) if (name and self.describes(text) and self.about(text, slots)) else None
         if not probs:
             return None
         label = max(probs, key=probs.__getitem__)

@@ -111,7 +111,7 @@ class PhraseIndex:
         self._by_first = by_first
         self._by_word = by_word
         self.vocab = frozenset(vocab)
-        self._spelt_list = sorted(spelt | vocab)
+        self._spelt_list = sorted(spelt)
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
     def _correct_uncached(self, token: str) -> tuple[str, float]:
