@@ -176,9 +176,19 @@ def test_words_that_answer_nothing_are_never_taken_as_answers(lang, nlu: Underst
     meaning model read 28 % of them as answers (a lone "down" was a weak leg)."""
     from assistant.bench.wording import non_answers
 
-    tries, taken = non_answers(lang, nlu)
+    tries, taken = non_answers(lang, nlu)["words"]
     assert tries >= 1000
     assert taken == []
+
+
+def test_chatter_is_seldom_taken_as_an_answer(lang, nlu: Understander) -> None:
+    """Other people talking, put to every question: 21.5 % were taken as answers when the meaning
+    model read whatever no topic dominated; 10.6 % are now (phrase rules, "keep your core tight")."""
+    from assistant.bench.wording import non_answers
+
+    tries, taken = non_answers(lang, nlu)["chatter"]
+    assert tries >= 1500
+    assert len(taken) / tries <= 0.11, taken
 
 
 @pytest.mark.parametrize("text,slot,expected", [

@@ -3,8 +3,8 @@
 Each answer is put into an otherwise ordinary check-in (the way ``../shared/hooks/before-stop`` and
 the hidden sets judge it): the slot's final value is compared with the expected one, an answer read
 as milder than it was said is counted on its own, and so is the longest check-in.
-A second table scores tests/non-answers.yaml: words that answer nothing, put to every question, must
-never be taken as an answer.
+A second table scores tests/non-answers.yaml: lone words and chatter that answer nothing, put to
+every question, should never be taken as an answer.
 Run: python -m assistant.bench.wording FILE.yaml [FILE.yaml ...]  (default: every answers file found)
 """
 from __future__ import annotations
@@ -114,14 +114,19 @@ def score_file(lang: Language, nlu: Understander, path: Path) -> dict[str, SlotS
 NON_ANSWERS = REPO / "tests" / "non-answers.yaml"
 
 
-def non_answers(lang: Language, nlu: Understander, path: Path = NON_ANSWERS) -> tuple[int, list[str]]:
-    """(how many tries, the tries taken as an answer): each word of `path`, alone and doubled ("up, up",
-    as Whisper writes one word on a short clip), as the answer to every question."""
-    said = [str(w) for w in load_yaml(path)["words"]]
-    said += [f"{w}, {w}" for w in said]
-    taken = [f"{slot}: {text!r} -> {u.slots}" for slot in lang.questions for text in said
-             if (u := nlu.understand(text, slot)).intent == "answer"]
-    return len(said) * len(lang.questions), taken
+def non_answers(lang: Language, nlu: Understander, path: Path = NON_ANSWERS) -> dict[str, tuple[int, list[str]]]:
+    """Per kind of `path` ("words", "chatter"): (how many tries, the tries taken as an answer). Each
+    utterance is put to every question; a word also doubled ("up, up", as Whisper writes one word on a
+    short clip)."""
+    out: dict[str, tuple[int, list[str]]] = {}
+    for kind, said in load_yaml(path).items():
+        said = [str(w) for w in said]
+        if kind == "words":
+            said += [f"{w}, {w}" for w in said]
+        taken = [f"{slot}: {text!r} -> {u.slots}" for slot in lang.questions for text in said
+                 if (u := nlu.understand(text, slot)).intent == "answer"]
+        out[kind] = (len(said) * len(lang.questions), taken)
+    return out
 
 
 def default_files() -> list[Path]:
@@ -156,12 +161,12 @@ def main(argv: list[str] | None = None) -> None:
                 for line in s.milder_verdict:
                     print(f"    VERDICT {line}")
     if NON_ANSWERS.is_file():
-        tries, taken = non_answers(lang, nlu)
-        print(f"\n{'non-answers (' + NON_ANSWERS.name + ')':34} {tries:7d} tries, {len(taken)} taken as an answer "
-              f"({len(taken) / tries:.1%})")
-        for line in taken if show else ():
-            print(f"    {line}")
-
+        print()
+        for kind, (tries, taken) in non_answers(lang, nlu).items():
+            print(f"{'non-answers: ' + kind:34} {tries:7d} tries, {len(taken)} taken as an answer "
+                  f"({len(taken) / tries:.1%})")
+            for line in taken if show else ():
+                print(f"    {line}")
 
 if __name__ == "__main__":
     main()

@@ -20,10 +20,12 @@ BAR_RISKIER = 0.45
 BAR_UNSURE = 0.5
 BAR_OTHER = 0.6
 BAR_RULES_OUT = 0.75
-#: The answer must be about the open question: the topic model gives it at least this, and "none" is not first...
-TOPIC_LEAST = 0.05
-#: ...unless no single topic is this sure (then the answer may well be about the open question).
-TOPIC_DOMINANT = 0.97
+#: The answer must be about the open question: the topic model gives it at least this, and "none" is
+#: not first. Why so low a bar, and no way round it: answers in others' words get 0.09 at the tenth
+#: percentile, chatter ("the match starts at eight") 0.001 at the median; letting an answer through
+#: wherever no topic was dominant read 21 % of chatter as answers (10.6 % left, by phrases), 0.6
+#: points of answers-dev more understood.
+TOPIC_LEAST = 0.01
 #: A screen's model naming one of its signs: the topic model must give that sign at least this.
 SIGN_TOPIC = 0.2
 #: A doctor-level sign said in passing with a short phrase: the topic model must give it at least this.
@@ -62,8 +64,7 @@ class DescriptionReader:
         top = max(topics, key=topics.__getitem__)
         if top == OTHER:
             return False
-        best = max(topics.get(s, 0.0) for s in slots)
-        return best >= (least or TOPIC_LEAST) or (not least and topics[top] < TOPIC_DOMINANT)
+        return max(topics.get(s, 0.0) for s in slots) >= (least or TOPIC_LEAST)
 
     def answer(self, slot: str, text: str) -> Reading | None:
         """The reading of an answer to one slot's question no phrase matched, or None (ask again)."""
