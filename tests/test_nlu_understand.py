@@ -107,6 +107,13 @@ def test_out_of_range_number_is_not_guessed(nlu: Understander) -> None:
     assert nlu.understand("eleven", "pain_score").intent == "unclear"
 
 
+def test_counting_is_not_a_pain_score(nlu: Understander) -> None:
+    """Other people counting reps behind an answer, as Whisper writes it: not a 5 (or a 3)."""
+    assert nlu.understand("one, two, three, four, five", "pain_score").intent == "unclear"
+    assert nlu.understand("one, two, three, two", "pain_score").intent == "unclear"
+    assert nlu.understand("a five, no a six, no a seven", "pain_score").slots == {"pain_score": 7}
+
+
 def test_asr_confidence_scales_confidence(nlu: Understander) -> None:
     assert nlu.understand("yes", "leg_weakness", asr_confidence=0.3).confidence == pytest.approx(0.3)
 

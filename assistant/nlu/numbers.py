@@ -55,14 +55,22 @@ def numbers_in(toks: Sequence[str], units: Collection[str] = ()) -> list[float]:
     return found
 
 
+#: This many different numbers in one answer are counting, not a pain score.
+COUNTING = 3
+
+
 def parse_pain(toks: Sequence[str], words: PhraseIndex, low: float = 0, high: float = 10,
                units: Collection[str] = ()) -> int | None:
     """A 0-10 score: the highest number said ("six or seven" -> 7), else a word like "moderate".
 
-    Returns None when nothing usable was said; a number outside the scale is not guessed at.
+    Returns None when nothing usable was said; a number outside the scale is not guessed at, nor
+    are three different numbers or more: that is counting ("one, two, three, four"), or other people
+    talking behind a transcribed answer, not a score.
     """
     toks = after_correction(toks)
     nums = numbers_in(toks, units)
+    if len(set(nums)) >= COUNTING:
+        return None
     if nums:
         top = max(nums)
         if low <= top <= high:
