@@ -63,6 +63,8 @@ CAUTIOUS_WORDS = ("no",)
 #: A transcript's confidence never reaches the conversation's confirmation threshold (0.9): a warning
 #: sign heard by the transcriber alone is read back before it counts.
 MAX_TRANSCRIPT_CONFIDENCE = 0.85
+#: A stretch this many times louder (RMS) than the floor may be a word the endpointer missed (20 dB).
+QUIET_WORD_RATIO = 10.0
 #: Audio kept before the detected start of speech when cutting the answer for the transcriber.
 LEAD_S = 0.3
 YES_WORDS = frozenset("yes yeah yep yup yea ya aye sure definitely absolutely correct".split())
@@ -255,6 +257,14 @@ class TranscribingRecognizer(PcmMixin):
         first = max(0, int((start - LEAD_S) * SAMPLE_RATE))
         return self.transcriber.transcribe(samples[first:], question_prompt(phrases or ()))
 
+    @staticmethod
+    def may_hold_a_word(samples: np.ndarray) -> bool:
+        """A loud stretch stands out from the floor though the endpointer heard no speech start: a
+        short or quiet "yes" (its 0.3 s window misses a 0.2 s word) is transcribed rather than lost,
+        and kept only as a word or two (a phrase would have started the endpointer)."""
+        span = speech_span(samples)
+        return span.end > span.start and span.peak_rms >= QUIET_WORD_RATIO * max(span.floor_rms, 1.0)
+
     def recognize(self, source: AudioSourceLike, phrases: Sequence[str] | None, *, max_s: float = 15.0,
                   silence_timeout_s: float = 8.0) -> Recognition:
         """Listen until the answer ends (sooner for a sure word), then decide (:func:`decide`)."""
@@ -290,10 +300,14 @@ class TranscribingRecognizer(PcmMixin):
             spent[0] += said_early.compute_s
         elif allowed:  # also where the endpointer heard no start: a quiet "yes"
             word = self.classifier.classify(samples, allowed)
-        if not utt.started and (word is None or word.label == NONE):
+        unheard = not utt.started and (word is None or word.label == NONE)
+        if unheard and not self.may_hold_a_word(samples):
             return Recognition("", 0.0, [], True, utt.audio_s, utt.compute_s + spent[0], None, heard_speech=False)
         said_raw = said_early or self.transcribe(samples, utt.speech_start, phrases)
         said = Heard.of(said_raw, self.thresholds["no_speech"])
+        if unheard and not said.short_words():  # too short for the endpointer, so a word, not a phrase
+            return Recognition("", 0.0, [], True, utt.audio_s, utt.compute_s + spent[0] + said_raw.compute_s,
+                               None, heard_speech=False)
         text, conf, why = decide(word, said, self.thresholds, yes_no="no" in (phrases or ()), known=allowed)
         done = time.perf_counter()
         endpoint = None if utt.end_lag_s is None else utt.end_lag_s + (done - t)
