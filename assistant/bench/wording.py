@@ -168,5 +168,6 @@ def main(argv: list[str] | None = None) -> None:
             for line in taken if show else ():
                 print(f"    {line}")
 
+
 if __name__ == "__main__":
     main()
