@@ -301,13 +301,17 @@ class TranscribingRecognizer(PcmMixin):
         elif allowed:  # also where the endpointer heard no start: a quiet "yes"
             word = self.classifier.classify(samples, allowed)
         unheard = not utt.started and (word is None or word.label == NONE)
+
+        def silence(extra_s: float = 0.0) -> Recognition:
+            return Recognition("", 0.0, [], True, utt.audio_s, utt.compute_s + spent[0] + extra_s, None,
+                               heard_speech=False)
+
         if unheard and not self.may_hold_a_word(samples):
-            return Recognition("", 0.0, [], True, utt.audio_s, utt.compute_s + spent[0], None, heard_speech=False)
+            return silence()
         said_raw = said_early or self.transcribe(samples, utt.speech_start, phrases)
         said = Heard.of(said_raw, self.thresholds["no_speech"])
         if unheard and not said.short_words():  # too short for the endpointer, so a word, not a phrase
-            return Recognition("", 0.0, [], True, utt.audio_s, utt.compute_s + spent[0] + said_raw.compute_s,
-                               None, heard_speech=False)
+            return silence(said_raw.compute_s)
         text, conf, why = decide(word, said, self.thresholds, yes_no="no" in (phrases or ()), known=allowed)
         done = time.perf_counter()
         endpoint = None if utt.end_lag_s is None else utt.end_lag_s + (done - t)
