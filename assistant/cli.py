@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from assistant.config import ENGINES, WAKE_WORDS, ConfigError, Settings, config_file_path, format_settings, load_settings
+from assistant.malloc_arenas import limit_malloc_arenas
 from assistant.nlu.language import IntentDataError, load_language
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -101,6 +102,7 @@ def _print_err(msg: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    limit_malloc_arenas()  # before any thread starts: keeps a check-in under 400 MB
     try:
         return _main(list(sys.argv[1:] if argv is None else argv))
     except KeyboardInterrupt:
