@@ -18,6 +18,7 @@ from assistant.speech import factory
 from assistant.speech import transcriber as tr
 from assistant.speech.answer_audio import Span
 from assistant.speech.answer_model import NONE, Classified
+from assistant.speech.level_end import QUIET_FOR_S
 from assistant.speech.transcriber import Transcript, TranscriberError, cut_repeats, normalize_transcript
 from assistant.speech.transcribing_engine import DEFAULT_THRESHOLDS, Heard, decide, question_prompt
 from assistant.voice.grammar import grammar_for_slot
@@ -39,6 +40,7 @@ def word(label: str, conf: float, distractor: str = "", dconf: float = 0.0) -> C
 @pytest.mark.parametrize(("raw", "want"), [
     (" Probably a 6.", "probably a six"), ("6/10", "six out of ten"), (" About 48 hours ago.", "about forty eight hours ago"),
     ("1.5 days", "one and a half days"), (" No, nothing in my legs.", "no, nothing in my legs"), ("Left-hand side", "left hand side"),
+    ("Know they're fine.", "no they're fine"), ("I know it's my back", "i know it's my back"),
 ])
 def test_whisper_text_becomes_spoken_words_keeping_clauses(raw: str, want: str) -> None:
     assert normalize_transcript(raw) == want
@@ -212,6 +214,31 @@ def test_a_sure_no_does_not_cut_off_what_follows(engine, lang: Language) -> None
 
 
 @pytest.mark.speech
+@pytest.mark.parametrize("kind", ["music", "fan"])
+def test_an_answer_in_steady_noise_ends_when_the_person_stops(lang: Language, kind: str) -> None:
+    """Gym music or a fan goes on after the answer; the endpointer hears it as speech that never ends
+    (before: the whole 10 s of noise was listened to). A real "left" (dev clip, held-out classifier)
+    at 12 dB is heard and listening stops within about a second of the word."""
+    from assistant.audio.sources import load_wav_16k
+    from assistant.bench.answers import HELDOUT
+    from assistant.bench.corpus import shared_speech_dir
+    from assistant.bench.noise import make_noise, mix_at_snr
+    from assistant.speech.answer_model import AnswerClassifier, AnswerModel
+    from assistant.speech.transcribing_engine import TranscribingRecognizer
+
+    root = shared_speech_dir()
+    if root is None:
+        pytest.skip("../shared/speech (real recordings) is not here")
+    rec = TranscribingRecognizer(AnswerClassifier(AnswerModel.load(HELDOUT)))
+    pcm = load_wav_16k(root / "left" / "189cbabe_nohash_0.wav")
+    x = np.concatenate([np.zeros(4800, np.int16), pcm, np.zeros(10 * 16000, np.int16)])
+    mixed = mix_at_snr(x, make_noise(kind, x.size, 1), 12.0)
+    r = rec.recognize_pcm(mixed, grammar_for_slot(lang, "side"), max_s=15.0, silence_timeout_s=8.0)
+    assert r.transcript == "left", r.raw
+    assert r.audio_s < (4800 + pcm.size) / 16000 + 1.5
+
+
+@pytest.mark.speech
 def test_a_short_yes_the_endpointer_misses_is_still_heard(lang: Language) -> None:
     """A real 0.2 s "yes" (Speech Commands, a dev clip) is too short for the endpointer's 0.3 s window,
     and the held-out classifier (never trained on this speaker) says "none": Whisper's word counts,
@@ -233,3 +260,8 @@ def test_a_short_yes_the_endpointer_misses_is_still_heard(lang: Language) -> Non
     hiss = (np.random.default_rng(1).standard_normal(32000) * 20).astype(np.int16)
     quiet = rec.recognize_pcm(hiss, grammar_for_slot(lang, "leg_weakness"))
     assert quiet.transcript == "" and not quiet.heard_speech
+    # live, the microphone never ends: the word is taken after a short quiet, not the 8 s timeout
+    live = rec.recognize_pcm(np.concatenate([pad, pcm, np.zeros(10 * 16000, np.int16)]),
+                             grammar_for_slot(lang, "leg_weakness"), silence_timeout_s=8.0)
+    assert live.transcript in ("yes", "yeah"), live.raw
+    assert live.audio_s < (pad.size + pcm.size) / 16000 + QUIET_FOR_S + 0.5

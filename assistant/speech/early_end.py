@@ -7,11 +7,12 @@ the word instead of waiting out an endpointer.
 from __future__ import annotations
 
 import time
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from assistant.speech.answer_model import Classified
+from assistant.speech.level_end import LevelEnd
 from assistant.speech.recognizer import SAMPLE_RATE, AudioSourceLike
 
 #: Longest speech (s) that counts as one word: a longer answer is a phrase.
@@ -30,8 +31,11 @@ def allowed_words(known: Sequence[str], phrases: Sequence[str]) -> list[str]:
 class EarlyEndTap:
     """Passes audio to the grammar engine, keeps it, and ends the stream once a word is certain."""
 
-    def __init__(self, source: AudioSourceLike, check: Any, decided_at: float = 1.0):
-        """``decided_at``: a word heard this surely makes the grammar's own words irrelevant."""
+    def __init__(self, source: AudioSourceLike, check: Any, decided_at: float = 1.0,
+                 heard_out: Callable[[np.ndarray], bool] | None = None):
+        """``decided_at``: a word heard this surely makes the grammar's own words irrelevant;
+        ``heard_out``: asked where a loud stretch fell back to the room's level and the endpointer
+        had not ended (noise it takes for speech, or a word too short for it): True ends the stream."""
         from pocketsphinx import Vad
 
         self.source = source
@@ -47,6 +51,9 @@ class EarlyEndTap:
         self.silent_frames = 0
         self.ended_early: Classified | None = None
         self.checked_at = 0.0
+        self.heard_out = heard_out
+        self.level_end = LevelEnd(_VAD_FRAME_S)
+        self.ended_by_level = False
 
     @property
     def answer_decided(self) -> bool:
@@ -54,7 +61,7 @@ class EarlyEndTap:
         return self.ended_early is not None and self.ended_early.confidence >= self.decided_at
 
     def read(self, frames: int, timeout: float | None = None) -> bytes | None:
-        if self.ended_early is not None:
+        if self.ended_early is not None or self.ended_by_level:
             return None
         data = self.source.read(frames, timeout)
         if not data:
@@ -67,6 +74,10 @@ class EarlyEndTap:
         return data
 
     def _step(self, frame: bytes) -> None:
+        if self.level_end.step(np.frombuffer(frame, dtype=np.int16)) and self.heard_out is not None:
+            self.ended_by_level = bool(self.heard_out(np.frombuffer(bytes(self.audio), dtype=np.int16)))
+            if self.ended_by_level:
+                return
         if self.vad.is_speech(frame):
             self.speech_frames += 1
             self.silent_frames = 0

@@ -258,4 +258,7 @@ def normalize_transcript(text: str) -> str:
     t = re.sub(r"\d+", lambda m: number_words(int(m.group())) if len(m.group()) <= 3 else m.group(), t)
     t = re.sub(r"[^a-z' ,.?]+", " ", t.replace("-", " "))
     t = re.sub(r"\s*([,.?])[\s,.?]*", r"\1 ", t)
-    return " ".join(w.strip("'") for w in t.split() if w.strip("'")).strip(" ,.")
+    words = [w.strip("'") for w in t.split() if w.strip("'")]
+    if words and words[0].strip(",.?") == "know":  # "Know, they're fine": nobody starts an answer with "know"
+        words[0] = words[0].replace("know", "no")
+    return " ".join(words).strip(" ,.")

@@ -285,7 +285,27 @@ class TranscribingRecognizer(PcmMixin):
                 return None
             return heard if ok else None
 
-        tap = EarlyEndTap(source, certain if allowed else (lambda _s: None))
+        heard: list[Transcript] = []
+
+        def heard_out(samples: np.ndarray) -> bool:
+            """The sound fell back to the room's level and the endpointer has not ended (noise it
+            takes for speech, or a word too short for it): end if a word was said, not only noise
+            or an "um" before the answer."""
+            t = time.perf_counter()
+            heard.clear()
+            try:
+                if allowed and self.classifier.classify(samples, allowed).label != NONE:
+                    return True
+                if not self.may_hold_a_word(samples):
+                    return False
+                said = self.transcribe(samples, samples.size / SAMPLE_RATE, phrases)  # from the loud stretch
+                heard.append(said)
+                words = Heard.of(said, self.thresholds["no_speech"])
+                return not words.nothing and any(w not in FILLER_WORDS for w in words.words)
+            finally:
+                spent[0] += time.perf_counter() - t
+
+        tap = EarlyEndTap(source, certain if allowed else (lambda _s: None), heard_out=heard_out)
         utt = listen(tap, max_s=max_s, silence_timeout_s=silence_timeout_s)
         t = time.perf_counter()
         samples = np.frombuffer(bytes(tap.audio), dtype=np.int16)
@@ -308,7 +328,8 @@ class TranscribingRecognizer(PcmMixin):
 
         if unheard and not self.may_hold_a_word(samples):
             return silence()
-        said_raw = said_early or self.transcribe(samples, utt.speech_start, phrases)
+        reuse = heard[0] if tap.ended_by_level and heard else None  # transcribed when the level fell
+        said_raw = said_early or reuse or self.transcribe(samples, utt.speech_start, phrases)
         said = Heard.of(said_raw, self.thresholds["no_speech"])
         if unheard and not said.short_words():  # too short for the endpointer, so a word, not a phrase
             return silence(said_raw.compute_s)
