@@ -239,6 +239,22 @@ def test_an_answer_in_steady_noise_ends_when_the_person_stops(lang: Language, ki
 
 
 @pytest.mark.speech
+def test_an_um_before_the_answer_is_not_taken_for_the_answer(engine, lang: Language) -> None:  # type: ignore[no-untyped-def]
+    """"Um ... mostly on the left side": the endpointer ends after the "um" and its pause; listening goes on
+    for the answer instead of asking again while the person is still finding their words."""
+    from assistant.speech.synth import synthesize
+
+    um, answer = synthesize("um", voice="en-us", rate=150), synthesize("mostly on the left side", voice="en-us", rate=150)
+    pause, pad = np.zeros(int(0.9 * 16000), np.int16), np.zeros(8000, np.int16)
+    r = engine.recognize(PcmSource(np.concatenate([pad, um, pause, answer, pad, np.zeros(5 * 16000, np.int16)])),
+                         grammar_for_slot(lang, "side"), max_s=15.0, silence_timeout_s=8.0)
+    assert "left" in r.transcript and r.raw.startswith("after a hesitation"), r.raw
+    alone = engine.recognize(PcmSource(np.concatenate([pad, um, np.zeros(8 * 16000, np.int16)])),
+                             grammar_for_slot(lang, "leg_weakness"), max_s=15.0, silence_timeout_s=8.0)
+    assert alone.transcript in ("", "um") and alone.audio_s < 8.0  # nothing more said: not the whole timeout again
+
+
+@pytest.mark.speech
 def test_a_short_yes_the_endpointer_misses_is_still_heard(lang: Language) -> None:
     """A real 0.2 s "yes" (Speech Commands, a dev clip) is too short for the endpointer's 0.3 s window,
     and the held-out classifier (never trained on this speaker) says "none": Whisper's word counts,

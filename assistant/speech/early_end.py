@@ -20,6 +20,8 @@ MAX_WORD_S = 1.6
 #: Pause (s) after speech that makes the tap ask the classifier whether the answer is complete.
 EARLY_PAUSE_S = 0.15
 _VAD_FRAME_S = 0.03
+#: Audio kept after the point where the sound fell back to the room's level (s).
+KEEP_AFTER_FALL_S = 0.25
 
 
 def allowed_words(known: Sequence[str], phrases: Sequence[str]) -> list[str]:
@@ -73,9 +75,21 @@ class EarlyEndTap:
             self._step(frame)
         return data
 
+    def heard_audio(self) -> np.ndarray:
+        """The audio so far; where the level fell, only up to a little after that (the quiet after an
+        answer in noise is where the transcriber makes up words)."""
+        audio = np.frombuffer(bytes(self.audio), dtype=np.int16)
+        fell = self.level_end.fell_at_s
+        return audio if fell is None else audio[: int((fell + KEEP_AFTER_FALL_S) * SAMPLE_RATE)]
+
     def _step(self, frame: bytes) -> None:
         if self.level_end.step(np.frombuffer(frame, dtype=np.int16)) and self.heard_out is not None:
-            self.ended_by_level = bool(self.heard_out(np.frombuffer(bytes(self.audio), dtype=np.int16)))
+            started, audio = time.perf_counter(), self.heard_audio()
+            heard = self.check(audio)  # a sure word keeps its fast path
+            if heard is not None:
+                self.ended_early, self.checked_at = heard, started
+                return
+            self.ended_by_level = bool(self.heard_out(audio))
             if self.ended_by_level:
                 return
         if self.vad.is_speech(frame):

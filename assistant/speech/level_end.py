@@ -38,12 +38,16 @@ class LevelEnd:
         self._floor_energy = 0.0
         self.loud = False
         self._quiet_frames = 0
+        self._frames = 0
+        #: Seconds from the first frame to where the last loud stretch fell back (None: none has).
+        self.fell_at_s: float | None = None
 
     def _room(self) -> float:
         return max(self._floor_energy, MIN_FLOOR_RMS ** 2)
 
     def step(self, frame: np.ndarray) -> bool:
         """Take one frame of int16 samples; True on the frame where a loud stretch has just ended."""
+        self._frames += 1
         energy = float(np.mean(np.square(frame.astype(np.float64)))) if frame.size else 0.0
         self._smooth.append(energy)
         level = sum(self._smooth) / len(self._smooth)
@@ -58,6 +62,7 @@ class LevelEnd:
             return False
         self._quiet_frames = self._quiet_frames + 1 if level < self._room() * 10 ** (QUIET_OVER_FLOOR_DB / 10) else 0
         if self._quiet_frames * self.frame_s >= QUIET_FOR_S:
+            self.fell_at_s = (self._frames - self._quiet_frames) * self.frame_s
             self.loud = False  # heard out: listen for another stretch if this one was no answer
             return True
         return False

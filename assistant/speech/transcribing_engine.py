@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -58,6 +58,10 @@ NO_SPEECH_LOGPROB = -1.0
 #: A transcript of the classifier's word, repeated or with these sounds around it, agrees with it ("you
 #: know" for "no", "no, no"); anything else ("I don't know") is words of their own.
 FILLER_WORDS = frozenset("you uh um er erm oh ah hmm well okay ok".split())
+#: Sounds of someone finding their words: heard alone, listening goes on for the answer.
+HESITATIONS = frozenset("um umm uh uhm er erm hmm mm ah".split())
+#: How long (s) of quiet after a hesitation sound the answer is still waited for.
+HESITATION_WAIT_S = 4.0
 #: Words that, heard wrongly, could hide a red flag: transcribed even on the fast path.
 CAUTIOUS_WORDS = ("no",)
 #: A transcript's confidence never reaches the conversation's confirmation threshold (0.9): a warning
@@ -121,6 +125,10 @@ class Heard:
         """The words of a transcript of at most two words (fillers left out, spellings mapped), else empty."""
         mapped = [SOUNDS_LIKE.get(w, w) for w in self.words if w not in FILLER_WORDS]
         return set(mapped) if len(mapped) <= 2 else set()
+
+    def hesitation(self) -> bool:
+        """All that was said is "um", "uh", "hmm": someone still finding their words."""
+        return bool(self.words) and all(w in HESITATIONS for w in self.words)
 
     def one_word(self) -> str | None:
         """The single word said (mapped to the answer word it sounds like), or None for a phrase."""
@@ -267,8 +275,26 @@ class TranscribingRecognizer(PcmMixin):
 
     def recognize(self, source: AudioSourceLike, phrases: Sequence[str] | None, *, max_s: float = 15.0,
                   silence_timeout_s: float = 8.0) -> Recognition:
-        """Listen until the answer ends (sooner for a sure word), then decide (:func:`decide`)."""
+        """Listen until the answer ends (sooner for a sure word), then decide (:func:`decide`).
+
+        "Um ... yes, my leg gave way": where all that was said is a hesitation sound, listening goes
+        on for the answer (up to :data:`HESITATION_WAIT_S` of quiet) instead of asking again while the
+        person is still finding their words."""
         check_rate(source)
+        first, said = self._listen_once(source, phrases, max_s=max_s, silence_timeout_s=silence_timeout_s)
+        hesitated = said is not None and said.hesitation() and set(first.transcript.split()) <= HESITATIONS
+        left = max_s - first.audio_s
+        if not hesitated or left < 1.0:
+            return first
+        more, _ = self._listen_once(source, phrases, max_s=left, silence_timeout_s=min(HESITATION_WAIT_S, left))
+        if not more.heard_speech:
+            return replace(first, audio_s=first.audio_s + more.audio_s, compute_s=first.compute_s + more.compute_s)
+        return replace(more, audio_s=first.audio_s + more.audio_s, compute_s=first.compute_s + more.compute_s,
+                       endpoint_s=more.endpoint_s, raw=f"after a hesitation: {more.raw}")
+
+    def _listen_once(self, source: AudioSourceLike, phrases: Sequence[str] | None, *, max_s: float,
+                     silence_timeout_s: float) -> tuple[Recognition, Heard | None]:
+        """One answer's recognition, with what Whisper wrote (None where it was not asked)."""
         allowed = allowed_words(self.known, phrases or ())
         spent = [0.0]
 
@@ -308,13 +334,15 @@ class TranscribingRecognizer(PcmMixin):
         tap = EarlyEndTap(source, certain if allowed else (lambda _s: None), heard_out=heard_out)
         utt = listen(tap, max_s=max_s, silence_timeout_s=silence_timeout_s)
         t = time.perf_counter()
-        samples = np.frombuffer(bytes(tap.audio), dtype=np.int16)
+        samples = tap.heard_audio() if tap.ended_by_level else np.frombuffer(bytes(tap.audio), dtype=np.int16)
         word = tap.ended_early
         if word is not None:
             endpoint = (time.perf_counter() - tap.checked_at) + 0.15
             return Recognition(word.label, word.confidence, [(word.label, word.confidence)], False, utt.audio_s,
-                               utt.compute_s + spent[0], endpoint, raw=f"answers:{word.label}:{word.confidence:.2f} (fast)")
-        said_early = guess.result() if guess.covers(utt.speech_end) else None
+                               utt.compute_s + spent[0], endpoint,
+                               raw=f"answers:{word.label}:{word.confidence:.2f} (fast)"), None
+        speech_end = utt.speech_end if not tap.ended_by_level else tap.level_end.fell_at_s
+        said_early = guess.result() if guess.covers(speech_end) else None
         if said_early is not None:
             word = guess.word
             spent[0] += said_early.compute_s
@@ -327,16 +355,17 @@ class TranscribingRecognizer(PcmMixin):
                                heard_speech=False)
 
         if unheard and not self.may_hold_a_word(samples):
-            return silence()
+            return silence(), None
         reuse = heard[0] if tap.ended_by_level and heard else None  # transcribed when the level fell
         said_raw = said_early or reuse or self.transcribe(samples, utt.speech_start, phrases)
         said = Heard.of(said_raw, self.thresholds["no_speech"])
         if unheard and not said.short_words():  # too short for the endpointer, so a word, not a phrase
-            return silence(said_raw.compute_s)
+            return silence(said_raw.compute_s), said
         text, conf, why = decide(word, said, self.thresholds, yes_no="no" in (phrases or ()), known=allowed)
         done = time.perf_counter()
         endpoint = None if utt.end_lag_s is None else utt.end_lag_s + (done - t)
         note = f"whisper:{said_raw.text.strip()!r} ({said_raw.avg_logprob:.2f}) | "
         note += f"answers:{word.label}:{word.confidence:.2f} | " if word is not None else ""
         return Recognition(text, conf, [(w, conf) for w in text.split()], not text, utt.audio_s,
-                           utt.compute_s + spent[0] + (done - t), endpoint, raw=note + why)
+                           utt.compute_s + spent[0] + (done - t), endpoint, raw=note + why), said
+
