@@ -54,7 +54,7 @@ class EarlyEndTap:
         self.ended_early: Classified | None = None
         self.checked_at = 0.0
         self.heard_out = heard_out
-        self.level_end = LevelEnd(_VAD_FRAME_S)
+        self.level_end = LevelEnd(_VAD_FRAME_S) if heard_out is not None else None  # only where it is asked
         self.ended_by_level = False
 
     @property
@@ -75,15 +75,20 @@ class EarlyEndTap:
             self._step(frame)
         return data
 
+    @property
+    def fell_at_s(self) -> float | None:
+        """Where the sound last fell back to the room's level (s from the start), if it has."""
+        return self.level_end.fell_at_s if self.level_end is not None else None
+
     def heard_audio(self) -> np.ndarray:
         """The audio so far; where the level fell, only up to a little after that (the quiet after an
         answer in noise is where the transcriber makes up words)."""
         audio = np.frombuffer(bytes(self.audio), dtype=np.int16)
-        fell = self.level_end.fell_at_s
+        fell = self.fell_at_s
         return audio if fell is None else audio[: int((fell + KEEP_AFTER_FALL_S) * SAMPLE_RATE)]
 
     def _step(self, frame: bytes) -> None:
-        if self.level_end.step(np.frombuffer(frame, dtype=np.int16)) and self.heard_out is not None:
+        if self.level_end is not None and self.heard_out and self.level_end.step(np.frombuffer(frame, np.int16)):
             started, audio = time.perf_counter(), self.heard_audio()
             heard = self.check(audio)  # a sure word keeps its fast path
             if heard is not None:

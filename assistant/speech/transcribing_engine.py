@@ -287,10 +287,10 @@ class TranscribingRecognizer(PcmMixin):
         if not hesitated or left < 1.0:
             return first
         more, _ = self._listen_once(source, phrases, max_s=left, silence_timeout_s=min(HESITATION_WAIT_S, left))
+        spent = {"audio_s": first.audio_s + more.audio_s, "compute_s": first.compute_s + more.compute_s}
         if not more.heard_speech:
-            return replace(first, audio_s=first.audio_s + more.audio_s, compute_s=first.compute_s + more.compute_s)
-        return replace(more, audio_s=first.audio_s + more.audio_s, compute_s=first.compute_s + more.compute_s,
-                       endpoint_s=more.endpoint_s, raw=f"after a hesitation: {more.raw}")
+            return replace(first, **spent)
+        return replace(more, **spent, raw=f"after a hesitation: {more.raw}")
 
     def _listen_once(self, source: AudioSourceLike, phrases: Sequence[str] | None, *, max_s: float,
                      silence_timeout_s: float) -> tuple[Recognition, Heard | None]:
@@ -311,21 +311,23 @@ class TranscribingRecognizer(PcmMixin):
                 return None
             return heard if ok else None
 
-        heard: list[Transcript] = []
+        at_fall: dict[str, Any] = {}  # what was heard where the level fell: used again if that ended the answer
 
         def heard_out(samples: np.ndarray) -> bool:
             """The sound fell back to the room's level and the endpointer has not ended (noise it
             takes for speech, or a word too short for it): end if a word was said, not only noise
             or an "um" before the answer."""
             t = time.perf_counter()
-            heard.clear()
+            at_fall.clear()
             try:
-                if allowed and self.classifier.classify(samples, allowed).label != NONE:
-                    return True
+                if allowed:
+                    at_fall["word"] = self.classifier.classify(samples, allowed)
+                    if at_fall["word"].label != NONE:
+                        return True
                 if not self.may_hold_a_word(samples):
                     return False
-                said = self.transcribe(samples, samples.size / SAMPLE_RATE, phrases)  # from the loud stretch
-                heard.append(said)
+                # from the loud stretch on, as the answer itself would be
+                said = at_fall["said"] = self.transcribe(samples, samples.size / SAMPLE_RATE, phrases)
                 words = Heard.of(said, self.thresholds["no_speech"])
                 return not words.nothing and any(w not in FILLER_WORDS for w in words.words)
             finally:
@@ -335,19 +337,21 @@ class TranscribingRecognizer(PcmMixin):
         utt = listen(tap, max_s=max_s, silence_timeout_s=silence_timeout_s)
         t = time.perf_counter()
         samples = tap.heard_audio() if tap.ended_by_level else np.frombuffer(bytes(tap.audio), dtype=np.int16)
+        if not tap.ended_by_level:
+            at_fall.clear()
         word = tap.ended_early
         if word is not None:
             endpoint = (time.perf_counter() - tap.checked_at) + 0.15
             return Recognition(word.label, word.confidence, [(word.label, word.confidence)], False, utt.audio_s,
                                utt.compute_s + spent[0], endpoint,
                                raw=f"answers:{word.label}:{word.confidence:.2f} (fast)"), None
-        speech_end = utt.speech_end if not tap.ended_by_level else tap.level_end.fell_at_s
+        speech_end = utt.speech_end if not tap.ended_by_level else tap.fell_at_s
         said_early = guess.result() if guess.covers(speech_end) else None
         if said_early is not None:
             word = guess.word
             spent[0] += said_early.compute_s
         elif allowed:  # also where the endpointer heard no start: a quiet "yes"
-            word = self.classifier.classify(samples, allowed)
+            word = at_fall.get("word") or self.classifier.classify(samples, allowed)
         unheard = not utt.started and (word is None or word.label == NONE)
 
         def silence(extra_s: float = 0.0) -> Recognition:
@@ -356,8 +360,7 @@ class TranscribingRecognizer(PcmMixin):
 
         if unheard and not self.may_hold_a_word(samples):
             return silence(), None
-        reuse = heard[0] if tap.ended_by_level and heard else None  # transcribed when the level fell
-        said_raw = said_early or reuse or self.transcribe(samples, utt.speech_start, phrases)
+        said_raw = said_early or at_fall.get("said") or self.transcribe(samples, utt.speech_start, phrases)
         said = Heard.of(said_raw, self.thresholds["no_speech"])
         if unheard and not said.short_words():  # too short for the endpointer, so a word, not a phrase
             return silence(said_raw.compute_s), said
