@@ -75,6 +75,30 @@ def test_warning_sign_beats_a_bare_no(nlu: Understander) -> None:
     assert u.slots["one_leg_weight"] is True
 
 
+@pytest.mark.parametrize("text", [
+    "the right one's okay, but the left, forget it",
+    "no trouble on my left leg, whereas the right, not a chance",
+])
+def test_one_side_set_against_the_other_is_a_leg_that_will_not_take_weight(nlu: Understander, text: str) -> None:
+    """The "no" at the end is about one leg, not the answer: read as one, a red flag went unreported."""
+    assert nlu.understand(text, "one_leg_weight").slots.get("one_leg_weight") is True
+    screen = nlu.understand_screen(text, ["leg_weakness", "one_leg_weight"])  # the question that covers both
+    assert screen.slots.get("one_leg_weight") is True
+    assert nlu.understand("no, left and right both take my weight", "one_leg_weight").slots["one_leg_weight"] is False
+
+
+@pytest.mark.parametrize("text", ["I can not stand on it", "I can barely stand on both"])
+def test_a_negated_ability_is_not_read_as_able(nlu: Understander, text: str) -> None:
+    assert nlu.understand(text, "one_leg_weight").slots.get("one_leg_weight") is True
+
+
+@pytest.mark.parametrize("text", ["I can scarcely stand on either", "I can only just stand on either"])
+def test_a_weakened_description_never_rules_a_sign_out(nlu: Understander, text: str) -> None:
+    """No phrase matches; the meaning model read these as able to stand. Now they are asked again."""
+    assert nlu.understand(text, "one_leg_weight").slots.get("one_leg_weight") is not False
+    assert nlu.understand_screen(text, ["leg_weakness", "one_leg_weight"]).slots.get("one_leg_weight") is not False
+
+
 @pytest.mark.parametrize("text,intent", [
     ("repeat", "repeat"), ("say that again", "repeat"), ("help", "help"), ("go back", "back"),
     ("stop", "stop"), ("cancel", "stop"), ("um, stop", "stop"),

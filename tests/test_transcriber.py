@@ -95,6 +95,28 @@ def test_the_classifier_judges_a_short_transcript_of_its_own_words() -> None:
     assert decide(word(NONE, 0.9), said(" About one out of ten."), TH, known=known)[0] == "about one out of ten"
 
 
+def test_a_phrase_around_an_answer_word_is_the_transcripts_to_read() -> None:
+    known = ["left", "right", "yes", "no"]
+    # the classifier, taught single words, hears "left side" as "right"
+    assert decide(word("right", 0.9), said(" Left side."), TH, yes_no=False, known=known)[0] == "left side"
+    assert decide(word("right", 0.9), said(" Left."), TH, yes_no=False, known=known)[0] == ""  # one word: asked again
+    # sure it is none of its words: a qualified answer is still one ("on", written "one, one", is not)
+    assert decide(word(NONE, 0.9, "go", 0.8), said(" Mostly left."), TH, yes_no=False, known=known)[0] == "mostly left"
+    assert decide(word(NONE, 0.9, "go", 0.8), said(" Go, left."), TH, yes_no=False, known=known)[0] == ""
+    assert decide(word(NONE, 0.9, "go", 0.8), said(" Down, one."), TH, yes_no=False, known=["one"])[0] == ""
+
+
+def test_a_sure_words_fast_path_yields_only_to_a_transcript_of_another_answer() -> None:
+    answers = {"left", "right", "both", "zero", "three"}
+    assert said(" My left side.").contradicts("right", answers)
+    assert said(" Not yet.").contradicts("yes", answers)  # "not yet" sounds like "yes" to the classifier
+    assert not said(" Right.").contradicts("right", answers)
+    assert not said(" Left, right.").contradicts("right", answers)
+    assert not said(" Hero. Hero.").contradicts("zero", answers)  # Whisper mishearing a word in noise
+    assert not said("").contradicts("yes", answers)
+    assert not said(" Yes, it did.").contradicts("yes", answers)
+
+
 def test_a_sure_word_stands_against_a_transcript_that_is_a_guess() -> None:
     # babble at 6 dB written as a sentence: the classifier's sure "right" is the better evidence
     assert decide(word("right", 0.92), said(" I'm going to go to the left.", logprob=-2.0), TH)[0] == "right"
@@ -199,6 +221,28 @@ def test_a_check_in_answered_only_in_phrases_ends_with_the_right_verdict(engine,
     result = run_checkin(Conversation(lang), ear, SilentMouth())
     assert result.verdict.level == level, result.slots
     assert result.questions <= 10
+
+
+@pytest.mark.speech
+@pytest.mark.parametrize(("text", "slot", "voice", "wrong"), [
+    ("my left side", "side", "hibari", "right"),  # the classifier was sure of "right" (0.98)
+    ("my left leg", "side", "hibari", "right"),
+    ("not yet", "leg_weakness", "en-us", True),  # sure of "yes" (0.99)
+])
+def test_a_phrase_around_a_word_is_not_cut_short_as_that_word(engine, lang: Language, nlu: Understander,  # type: ignore[no-untyped-def]
+                                                              text: str, slot: str, voice: str, wrong: object) -> None:
+    """The early end of a sure one-word answer heard whole short phrases as a different word."""
+    from assistant.speech.synth import synthesize, synthesize_hibari
+
+    if voice == "hibari":
+        pytest.importorskip("hibari", reason="hibari-tts speaks this one (script/setup --test installs it)")
+        pcm = synthesize_hibari(text, "heart", 1.0)
+    else:
+        pcm = synthesize(text, voice=voice, rate=150)
+    pad = np.zeros(8000, np.int16)
+    r = engine.recognize(PcmSource(np.concatenate([pad, pcm, pad, pad])), grammar_for_slot(lang, slot),
+                         max_s=15.0, silence_timeout_s=5.0)
+    assert understood_value(nlu, slot, r) != wrong and "(fast)" not in r.raw, r.raw
 
 
 @pytest.mark.speech

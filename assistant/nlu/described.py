@@ -50,10 +50,17 @@ class DescriptionReader:
         self.riskier = riskier
         self._screens = {tuple(s.slots): name for name, s in lang.screens.items()}
         self._little = frozenset(lang.minor_words) | frozenset(normalize(f) for f in lang.fillers)
+        self._weakeners = tuple(f" {normalize(w)} " for w in lang.weakeners)
 
     def describes(self, text: str) -> bool:
         """Whether `text` says enough to be read as a description (MIN_WORDS words that are not little)."""
         return len({t for t in tokens(text) if t not in self._little}) >= MIN_WORDS
+
+    def weakened(self, text: str) -> bool:
+        """A word like "barely" stands in the answer: the model, a mean of word vectors, hardly sees it,
+        and "I can barely stand on either" came out as able to. Such an answer rules nothing out."""
+        said = f" {normalize(text)} "
+        return any(w in said for w in self._weakeners)
 
     def about(self, text: str, slots: Sequence[str], least: float = 0.0) -> bool:
         """Whether `text` talks about one of `slots` at all (not another sign, a command, or chat):
@@ -80,6 +87,8 @@ class DescriptionReader:
         if value in self.riskier.get(slot, ()) or (q.kind == "yesno" and value is True):
             bar = BAR_RISKIER
         elif q.kind == "yesno" or self.riskier.get(slot):
+            if q.kind == "yesno" and self.weakened(text):  # "no" to a sign; not "gradual" ("could barely sit up")
+                return None
             bar = BAR_RULES_OUT  # "no" to a sign, "dull", "gradual", "better": rules something out
         else:
             bar = BAR_OTHER
@@ -99,6 +108,6 @@ class DescriptionReader:
             return ({label: True}, p) if self.about(text, (label,), SIGN_TOPIC) else None
         if label == UNKNOWN and p >= BAR_UNSURE:
             return None, p
-        if label == "no" and p >= BAR_RULES_OUT:
+        if label == "no" and p >= BAR_RULES_OUT and not self.weakened(text):
             return {s: False for s in slots}, p
         return None

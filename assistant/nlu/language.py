@@ -59,6 +59,8 @@ class Question:
     volunteer_min_words: int = 1  #: shortest phrase that fills this slot when said in passing
     spoken: tuple[str, ...] = ()  #: what a recogniser listens for (besides yes/no, numbers, times)
     inclusive: str | None = None  #: a choice value that includes the others ("both"): said with one, it wins
+    #: an answer that sets one side against the other ("the right's fine, but the left...") is a yes
+    sides_differ: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ class Language:
     now_words: tuple[str, ...] = ()  #: "and it's Tuesday": what follows is about now
     ruled_out_words: tuple[str, ...] = ()  #: said right after a choice ("the left's fine"), they rule it out
     other_words: tuple[str, ...] = ()  #: "the other one": after ruling one choice out, the one left
+    contrast_words: tuple[str, ...] = ()  #: "but", "except": what follows sets itself against what came before
+    weakeners: tuple[str, ...] = ()  #: "barely", "hardly": "can barely stand" is trouble standing, not able to
     #: slot -> value ("yes"/"no"/"unknown" or a choice value) -> example answers (meanings.yaml)
     examples: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     off_topic: tuple[str, ...] = ()  #: things said that answer no question (meanings.yaml, other:)
@@ -208,6 +212,7 @@ def _load_question(slot: str, raw: Any, path: Path) -> Question:
         volunteer_min_words=int(raw.get("volunteer_min_words", 1)),
         spoken=str_list(raw["spoken"], path, f"{entry}.spoken") if "spoken" in raw else (),
         inclusive=_inclusive(raw.get("inclusive"), answers, path, entry),
+        sides_differ=bool(raw.get("sides_differ", False)),
     )
 
 
@@ -276,7 +281,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
     lists = {k: str_list(common.get(k), cpath, k) for k in ("yes", "no", "unknown", "fillers", "negators")}
     spoken = {k: str_list(common.get(f"spoken_{k}"), cpath, f"spoken_{k}") for k in ("yes", "no", "unknown", "commands")}
     extra = {k: str_list(common.get(k), cpath, k) for k in ("hedges", "not_yet", "minor_words", "question_words",
-                                                             "ruled_out_words", "other_words")}
+                                                             "ruled_out_words", "other_words", "contrast_words",
+                                                             "weakeners")}
     forms_raw = common.get("word_forms")
     need(isinstance(forms_raw, dict) and forms_raw, cpath, "word_forms", "must map a word to its other forms")
     word_forms: dict[str, str] = {}
@@ -378,7 +384,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         normal_reason=text_of(tdata.get("normal_reason"), tpath, "normal_reason"), lines=lines, spoken=spoken,
         screens=screens, plan=plan, context=context, hedges=extra["hedges"], not_yet=extra["not_yet"],
         word_forms=word_forms, minor_words=extra["minor_words"], question_words=extra["question_words"],
-        ruled_out_words=extra["ruled_out_words"], other_words=extra["other_words"], examples=examples,
+        ruled_out_words=extra["ruled_out_words"], other_words=extra["other_words"],
+        contrast_words=extra["contrast_words"], weakeners=extra["weakeners"], examples=examples,
         weekdays={k: int(v) for k, v in moments["weekdays"].items()}, parts_of_day=moments["parts_of_day"],
         day_offsets={k: int(v) for k, v in moments["day_offsets"].items()}, now_words=now_words, off_topic=off_topic,
     )

@@ -26,6 +26,8 @@ _ISH = re.compile(_NUMBER_WORD + r"-?ish\b")
 _HYPHEN = re.compile(r"(?<=[a-z0-9])-(?=[a-z0-9])")
 #: "out of ten" as said or misheard ("4 outta 10", "four, out and ten").
 _OUT_OF = re.compile(r"\bout(?:ta| o| a| and| in)\b(?= (?:10|ten)\b)")
+#: "can not" is "cannot" (a transcriber writes it apart): "I can not stand on it" was read as able to.
+_CAN_NOT = re.compile(r"\bcan not\b")
 
 
 def _ascii(text: str) -> str:
@@ -49,7 +51,7 @@ def clauses(text: str) -> list[list[str]]:
     """
     text = _ascii(text[:MAX_CHARS]).lower()
     text = _CONTRACTION.sub(r"\1\2", text)
-    text = _OUT_OF.sub("out of", _ISH.sub(r"\1 ish", text))
+    text = _CAN_NOT.sub("cannot", _OUT_OF.sub("out of", _ISH.sub(r"\1 ish", text)))
     text = _HYPHEN.sub(" ", text)  # "twenty-odd", "four-five": the number parser reads words apart
     text = re.sub(r"(\d)\s*/\s*10\b", r"\1 out of 10", text)
     out: list[list[str]] = []

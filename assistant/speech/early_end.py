@@ -19,6 +19,9 @@ from assistant.speech.recognizer import SAMPLE_RATE, AudioSourceLike
 MAX_WORD_S = 1.6
 #: Pause (s) after speech that makes the tap ask the classifier whether the answer is complete.
 EARLY_PAUSE_S = 0.15
+#: Pause (s) after which the engine may start the work that check needs (a transcription), so that
+#: it is ready, or nearly, when the pause has lasted long enough to end the answer.
+PREPARE_PAUSE_S = 0.06
 _VAD_FRAME_S = 0.03
 #: Audio kept after the point where the sound fell back to the room's level (s).
 KEEP_AFTER_FALL_S = 0.25
@@ -34,10 +37,12 @@ class EarlyEndTap:
     """Passes audio to the grammar engine, keeps it, and ends the stream once a word is certain."""
 
     def __init__(self, source: AudioSourceLike, check: Any, decided_at: float = 1.0,
-                 heard_out: Callable[[np.ndarray], bool] | None = None):
+                 heard_out: Callable[[np.ndarray], bool] | None = None,
+                 prepare: Callable[[np.ndarray], None] | None = None):
         """``decided_at``: a word heard this surely makes the grammar's own words irrelevant;
         ``heard_out``: asked where a loud stretch fell back to the room's level and the endpointer
-        had not ended (noise it takes for speech, or a word too short for it): True ends the stream."""
+        had not ended (noise it takes for speech, or a word too short for it): True ends the stream;
+        ``prepare``: told the audio so far where a pause begins (:data:`PREPARE_PAUSE_S`)."""
         from pocketsphinx import Vad
 
         self.source = source
@@ -54,6 +59,7 @@ class EarlyEndTap:
         self.ended_early: Classified | None = None
         self.checked_at = 0.0
         self.heard_out = heard_out
+        self.prepare = prepare
         self.level_end = LevelEnd(_VAD_FRAME_S) if heard_out is not None else None  # only where it is asked
         self.ended_by_level = False
 
@@ -104,6 +110,8 @@ class EarlyEndTap:
                 self.in_speech = True
             return
         self.silent_frames += 1
+        if self.in_speech and self.prepare is not None and self.silent_frames == round(PREPARE_PAUSE_S / _VAD_FRAME_S):
+            self.prepare(np.frombuffer(bytes(self.audio), dtype=np.int16))
         if self.in_speech and self.silent_frames * _VAD_FRAME_S >= EARLY_PAUSE_S:
             self.in_speech = False
             self.speech_frames = 0

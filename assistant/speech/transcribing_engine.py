@@ -3,7 +3,10 @@
 One rule set (:func:`decide`), measured in docs/benchmarks.md ("Transcriber (issue 22)"):
 
 1. **Fast path.** A single word the classifier is sure of (``alone``) ends the answer 0.15 s after
-   the word, as before: no transcription, the next prompt starts at once. Except a cautious word
+   the word, unless Whisper's transcript of it heard another answer to the question: then it was a
+   phrase around a word ("my left side" is "right" to the classifier, "not yet" is "yes"), and it is
+   transcribed whole. The check starts 0.06 s into the pause, so it costs almost no time; a transcript
+   that only mishears the word ("hero" for "zero" in noise) leaves it. Except a cautious word
    ("no", which could hide a red flag): the answer is not cut there ("no, but my leg is numb" is
    heard whole), and it is transcribed meanwhile, so that a transcript which clearly heard another
    word ("down", "go") can veto it.
@@ -37,7 +40,7 @@ import numpy as np
 from assistant.speech.answer_audio import speech_span
 from assistant.speech.answer_model import NOISE, NONE, AnswerClassifier, Classified
 from assistant.speech.endpoint import listen
-from assistant.speech.early_end import MAX_WORD_S, EarlyEndTap, allowed_words
+from assistant.speech.early_end import EARLY_PAUSE_S, MAX_WORD_S, PREPARE_PAUSE_S, EarlyEndTap, allowed_words
 from assistant.speech.recognizer import SAMPLE_RATE, AudioSourceLike, PcmMixin, Recognition, check_rate
 from assistant.speech.transcriber import Transcript, WhisperTranscriber, normalize_transcript
 
@@ -121,6 +124,22 @@ class Heard:
         mapped = {SOUNDS_LIKE.get(w, w) for w in self.words}
         return label in mapped and mapped <= {label} | FILLER_WORDS
 
+    def contradicts(self, label: str, answers: set[str]) -> bool:
+        """The transcript heard another answer to the question and not ``label``: a phrase around a
+        word ("my left side", which the classifier hears as "right"; "not yet" as "yes"). Anything
+        else ("hero" for "zero" in noise) leaves the classifier's word: it hears single words better."""
+        mapped = [SOUNDS_LIKE.get(w, w) for w in self.words]
+        if self.nothing or label in mapped:
+            return False
+        if label in ("yes", "no"):
+            return self.polarity() not in (None, label)
+        return any(w in answers for w in mapped)
+
+    def listed(self) -> bool:
+        """Words written one by one ("down, one"), not a phrase ("mostly left")."""
+        clauses = [[w for w in c.split() if w.strip(".?") not in FILLER_WORDS] for c in self.text.split(",")]
+        return len([c for c in clauses if c]) > 1 and all(len(c) <= 1 for c in clauses)
+
     def short_words(self) -> set[str]:
         """The words of a transcript of at most two words (fillers left out, spellings mapped), else empty."""
         mapped = [SOUNDS_LIKE.get(w, w) for w in self.words if w not in FILLER_WORDS]
@@ -163,7 +182,12 @@ def decide(word: Classified | None, said: Heard, th: dict[str, float], yes_no: b
     if label is not None and c >= th["alone"] and said.logprob < th["min_logprob"]:
         return label, c, f"classifier {label} {c:.2f}, transcript a guess ({said.logprob:.2f})"
     theirs = said.short_words() & set(known)
-    if theirs and short and word is not None:
+    # only where all it wrote is answer words ("one, one"), words one by one ("down, one") or the word
+    # the classifier heard instead: a phrase around one ("left side", "mostly left") is the
+    # transcript's to read, the classifier was taught single words (it hears "right" in "left side")
+    words_only = theirs == said.short_words() or said.listed() or (word is not None and
+                                                                  word.distractor in said.short_words())
+    if theirs and short and word is not None and words_only:
         if (word.label == NONE and word.confidence >= th["none_veto"] and word.distractor not in ("", NOISE)
                 and word.distractor_confidence >= th["veto_distractor"]):
             return "", 0.0, f"transcript {sorted(theirs)} but classifier none {word.confidence:.2f}"
@@ -214,20 +238,32 @@ class _Speculation:
     def __init__(self) -> None:
         self.word: Classified | None = None
         self.upto = 0
+        self.kept = True
         self._thread: threading.Thread | None = None
         self._result: list[Transcript] = []
 
-    def start(self, run: Any, samples: np.ndarray, word: Classified) -> None:
+    def start(self, run: Any, samples: np.ndarray, word: Classified, kept: bool = True) -> None:
+        """``kept``: the answer's transcript if nothing more is said (else only a check's, until :meth:`keep`)."""
         if self._thread is not None:
             self._thread.join()
-        self.word, self.upto, self._result = word, len(samples), []
+        self.word, self.upto, self._result, self.kept = word, len(samples), [], kept
         excerpt = np.array(samples[-int(SPECULATE_S * SAMPLE_RATE):])
         self._thread = threading.Thread(target=lambda: self._result.append(run(excerpt)), daemon=True)
         self._thread.start()
 
+    def now(self, run: Any, samples: np.ndarray, word: Classified) -> Transcript:
+        """The same transcription, done at once (the answer waits for it): its result is kept."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self.word, self.upto, self.kept = word, len(samples), True
+        self._result = [run(np.array(samples[-int(SPECULATE_S * SAMPLE_RATE):]))]
+        return self._result[0]
+
     def covers(self, speech_end_s: float | None) -> bool:
         """No speech after the audio it transcribes (the endpointer's end of speech lies before it)."""
-        return self.word is not None and speech_end_s is not None and speech_end_s * SAMPLE_RATE <= self.upto
+        return self.word is not None and self.kept and speech_end_s is not None and \
+            speech_end_s * SAMPLE_RATE <= self.upto
 
     def result(self) -> Transcript | None:
         if self._thread is not None:
@@ -296,20 +332,47 @@ class TranscribingRecognizer(PcmMixin):
                      silence_timeout_s: float) -> tuple[Recognition, Heard | None]:
         """One answer's recognition, with what Whisper wrote (None where it was not asked)."""
         allowed = allowed_words(self.known, phrases or ())
+        answers = {p.strip().lower() for p in phrases or () if len(p.split()) == 1}
         spent = [0.0]
 
         guess = _Speculation()
         prompt = question_prompt(phrases or ())
 
-        def certain(samples: np.ndarray) -> Classified | None:
+        def sure(samples: np.ndarray) -> Classified | None:
             t = time.perf_counter()
             heard = self.classifier.classify(samples, allowed, search=False)
             spent[0] += time.perf_counter() - t
             ok = heard.label != NONE and heard.confidence >= self.thresholds["alone"] and heard.span.seconds <= MAX_WORD_S
-            if ok and heard.label in CAUTIOUS_WORDS:  # "no, but ...": listen on, transcribing meanwhile
-                guess.start(lambda x: self.transcriber.transcribe(x, prompt), samples, heard)
-                return None
             return heard if ok else None
+
+        def run(x: np.ndarray) -> Transcript:
+            return self.transcriber.transcribe(x, prompt)
+
+        def prepare(samples: np.ndarray) -> None:
+            """A pause begins after a sure word: its check's transcription starts now, in a thread."""
+            heard = sure(samples)
+            if heard is not None and heard.label not in CAUTIOUS_WORDS:
+                guess.start(run, samples, heard, kept=False)  # the pause may not last
+
+        def certain(samples: np.ndarray) -> Classified | None:
+            heard = sure(samples)
+            if heard is None:
+                return None
+            if heard.label in CAUTIOUS_WORDS:  # "no, but ...": listen on, transcribing meanwhile
+                guess.start(run, samples, heard)
+                return None
+            # a word said alone, or one inside a phrase ("my left side" sounds like "right" to the
+            # classifier, "not yet" like "yes"): the transcript of what was said so far tells
+            started_here = guess.word is not None and guess.word.label == heard.label and \
+                samples.size - guess.upto <= (EARLY_PAUSE_S - PREPARE_PAUSE_S + 0.05) * SAMPLE_RATE
+            said = guess.result() if started_here else None
+            guess.kept = said is not None
+            if said is None:
+                said = guess.now(run, samples, heard)
+            if Heard.of(said, self.thresholds["no_speech"]).contradicts(heard.label, answers):
+                return None  # decided with the whole answer's transcript
+            spent[0] += said.compute_s
+            return heard
 
         at_fall: dict[str, Any] = {}  # what was heard where the level fell: used again if that ended the answer
 
@@ -333,7 +396,8 @@ class TranscribingRecognizer(PcmMixin):
             finally:
                 spent[0] += time.perf_counter() - t
 
-        tap = EarlyEndTap(source, certain if allowed else (lambda _s: None), heard_out=heard_out)
+        tap = EarlyEndTap(source, certain if allowed else (lambda _s: None), heard_out=heard_out,
+                          prepare=prepare if allowed else None)
         utt = listen(tap, max_s=max_s, silence_timeout_s=silence_timeout_s)
         t = time.perf_counter()
         samples = tap.heard_audio() if tap.ended_by_level else np.frombuffer(bytes(tap.audio), dtype=np.int16)
