@@ -27,9 +27,14 @@ _VAD_FRAME_S = 0.03
 KEEP_AFTER_FALL_S = 0.25
 
 
+def single_words(phrases: Sequence[str]) -> set[str]:
+    """The open question's one-word answers (its grammar's single-word phrases)."""
+    return {p.strip().lower() for p in phrases if len(p.split()) == 1}
+
+
 def allowed_words(known: Sequence[str], phrases: Sequence[str]) -> list[str]:
-    """The classifier's words that answer the open question (single-word phrases of its grammar)."""
-    singles = {p.strip().lower() for p in phrases if len(p.split()) == 1}
+    """The classifier's words that answer the open question."""
+    singles = single_words(phrases)
     return [w for w in known if w in singles]
 
 

@@ -40,7 +40,8 @@ import numpy as np
 from assistant.speech.answer_audio import speech_span
 from assistant.speech.answer_model import NOISE, NONE, AnswerClassifier, Classified
 from assistant.speech.endpoint import listen
-from assistant.speech.early_end import EARLY_PAUSE_S, MAX_WORD_S, PREPARE_PAUSE_S, EarlyEndTap, allowed_words
+from assistant.speech.early_end import (EARLY_PAUSE_S, MAX_WORD_S, PREPARE_PAUSE_S, EarlyEndTap, allowed_words,
+                                         single_words)
 from assistant.speech.recognizer import SAMPLE_RATE, AudioSourceLike, PcmMixin, Recognition, check_rate
 from assistant.speech.transcriber import Transcript, WhisperTranscriber, normalize_transcript
 
@@ -243,7 +244,8 @@ class _Speculation:
         self._result: list[Transcript] = []
 
     def start(self, run: Any, samples: np.ndarray, word: Classified, kept: bool = True) -> None:
-        """``kept``: the answer's transcript if nothing more is said (else only a check's, until :meth:`keep`)."""
+        """``kept``: the answer's transcript if nothing more is said (False: only a check's, until the
+        check at the end of the pause takes it)."""
         if self._thread is not None:
             self._thread.join()
         self.word, self.upto, self._result, self.kept = word, len(samples), [], kept
@@ -332,7 +334,7 @@ class TranscribingRecognizer(PcmMixin):
                      silence_timeout_s: float) -> tuple[Recognition, Heard | None]:
         """One answer's recognition, with what Whisper wrote (None where it was not asked)."""
         allowed = allowed_words(self.known, phrases or ())
-        answers = {p.strip().lower() for p in phrases or () if len(p.split()) == 1}
+        answers = single_words(phrases or ())
         spent = [0.0]
 
         guess = _Speculation()
