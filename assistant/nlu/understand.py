@@ -69,7 +69,7 @@ class Understander:
         self._question_words = frozenset(normalize(w) for w in lang.question_words)
         self._ruled_out = frozenset(fold(normalize(w)) for w in lang.ruled_out_words)
         self._other_words = frozenset(normalize(w) for w in lang.other_words)
-        self._contrast = frozenset(normalize(w) for w in lang.contrast_words)
+        self._contrast = frozenset(w.lower() for w in lang.contrast_words)
         side = lang.questions.get("side")
         self._sides = frozenset(str(v) for v in side.answers if v != side.inclusive) if side else frozenset()
         self.pain_words = PhraseIndex((w, n) for w, n in lang.questions["pain_score"].words.items())
@@ -112,7 +112,7 @@ class Understander:
             reading = self.described.answer(slot, text) if self.described else None
             if reading is not None:  # a description no listed phrase matches
                 value, score = reading
-        if q.sides_differ and value is not True and self._sides_contrasted(text):
+        if value is not True and self._one_side_differs(slot, text):
             value, score, conflict = True, 0.9, False  # one leg is the trouble, whatever else was said
         volunteered = self._volunteered(parts, slot, text)
         if value is _UNCLEAR:
@@ -139,7 +139,7 @@ class Understander:
         found: dict[str, Any] = {}
         for slot in slots:
             value = self._described(slot, parts)
-            if self.lang.questions[slot].sides_differ and self._sides_contrasted(text or ""):
+            if self._one_side_differs(slot, text or ""):
                 value = True
             if value is not None:
                 found[slot] = value
@@ -166,12 +166,15 @@ class Understander:
         return Understanding(UNCLEAR, quote=u.quote)
 
     # -- internals ----------------------------------------------------------------------------
-    def _sides_contrasted(self, text: str) -> bool:
-        """One side set against the other: "I can stand on the right, but the left, no way".
+    def _one_side_differs(self, slot: str, text: str) -> bool:
+        """For a question about one leg (``sides_differ``), one side set against the other: "I can
+        stand on the right, but the left, no way".
 
         Why: the plain "no" at its end is about the left leg, not an answer to the question; read as
         one, the answer was "no" and a leg that will not take weight went unreported.
         """
+        if not self.lang.questions[slot].sides_differ:
+            return False
         words = re.findall(r"[a-z]+", re.sub(r"['’]s\b", "", text.lower()))  # "the right's fine": "right"
         sides = [(i, w) for i, w in enumerate(words) if w in self._sides]
         return any(a[1] != b[1] and any(w in self._contrast for w in words[a[0] + 1:b[0]])
