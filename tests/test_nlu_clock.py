@@ -27,6 +27,9 @@ def at_six(lang: Language) -> Understander:
     ("at the gym at 5", 0.5, 1.5),                             # 5 said at 6 pm: 5 pm
     ("last night", 12, 12),                                    # no clock time: the duration table
     ("two days ago", 48, 48),                                  # a duration beats any moment
+    ("this morning at 6, it's now 2", 8, 8),                   # now before the workout: 2 pm
+    ("at 7 in the evening, now it's 9 in the morning", 14, 14),  # now before the workout: a day later
+    ("last evening around 7, now it is 9", 14, 14),
 ])
 def test_moments_become_hours(at_six: Understander, text: str, low: float, high: float) -> None:
     hours = at_six.understand(text, "hours_since_workout").slots["hours_since_workout"]

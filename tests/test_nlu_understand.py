@@ -138,6 +138,64 @@ def test_counting_is_not_a_pain_score(nlu: Understander) -> None:
     assert nlu.understand("a five, no a six, no a seven", "pain_score").slots == {"pain_score": 7}
 
 
+@pytest.mark.parametrize("text,score", [
+    ("it's a bad one", 7), ("one of the worst, maybe an eight", 8), ("the sharp one is a six", 6),
+    ("about a one", 1), ("one", 1), ("one or two", 2),
+])
+def test_one_naming_a_thing_is_not_a_score(nlu: Understander, text: str, score: int) -> None:
+    """"A bad one" is bad, not a 1; "a one" is still the number."""
+    assert nlu.understand(text, "pain_score").slots["pain_score"] == score
+
+
+def test_score_on_ten(nlu: Understander) -> None:
+    """"7 on 10" (Indian and West African English for "out of"): a 7, not a 10."""
+    assert nlu.understand("7 on 10", "pain_score").slots == {"pain_score": 7}
+
+
+@pytest.mark.parametrize("text,slot,value", [
+    ("no, wait, yes, my leg gave way", "leg_weakness", True),
+    ("no... actually yes, it did", "leg_weakness", True),
+    ("no, hang on, yes it did once", "night_pain", True),
+    ("right... no, left", "side", "left"),
+    ("the left, sorry I mean the right", "side", "right"),
+    ("suddenly, actually no, it built up slowly", "onset", "gradual"),
+    ("no, actually they're fine", "leg_weakness", False),
+    ("yes, actually it's been a bit weird", "leg_weakness", True),
+])
+def test_a_self_correction_is_the_answer(nlu: Understander, text: str, slot: str, value: object) -> None:
+    u = nlu.understand(text, slot)
+    assert u.intent == "answer" and u.slots[slot] == value and not u.conflict
+
+
+@pytest.mark.parametrize("text,slot,intent", [
+    ("yes, actually no", "leg_weakness", "unclear"),                     # a sign taken back: asked again
+    ("no, wait, I can't feel much when I wipe", "saddle_numbness", "unclear"),  # not the "no" it began with
+    ("no, actually I'm not sure", "bladder_bowel", "unknown"),
+    ("it's not normal down there", "saddle_numbness", "unclear"),          # the meaning model is blind to "not"
+])
+def test_a_correction_never_lands_on_the_unsafe_side(nlu: Understander, text: str, slot: str, intent: str) -> None:
+    assert nlu.understand(text, slot).intent == intent
+
+
+@pytest.mark.parametrize("text", ["I can stand on it", "I can put weight on it", "now i can stand on the road"])
+def test_able_to_stand_is_never_read_as_trouble_standing(nlu: Understander, text: str) -> None:
+    """The meaning model hardly tells "can" from "can't": it read these as a leg that takes no weight."""
+    assert nlu.understand(text, "one_leg_weight").slots.get("one_leg_weight") is not True
+
+
+@pytest.mark.parametrize("text", ["I can only stand on it for a second", "I can't stand on the left one",
+                                  "I can walk but the right one buckles"])
+def test_a_limited_ability_is_still_the_sign(nlu: Understander, text: str) -> None:
+    slot = "leg_weakness" if "buckles" in text else "one_leg_weight"
+    assert nlu.understand(text, slot).slots.get(slot) is True
+
+
+@pytest.mark.parametrize("text", ["I'm not going to be a good one.", "that one"])
+def test_a_thing_called_one_alone_is_no_score(nlu: Understander, text: str) -> None:
+    """Whisper's transcript of noise in a probe clip: it answers nothing, so it is asked again."""
+    assert nlu.understand(text, "pain_score").intent == "unclear"
+
+
 def test_asr_confidence_scales_confidence(nlu: Understander) -> None:
     assert nlu.understand("yes", "leg_weakness", asr_confidence=0.3).confidence == pytest.approx(0.3)
 

@@ -242,7 +242,7 @@ def test_a_phrase_around_a_word_is_not_cut_short_as_that_word(engine, lang: Lang
     pad = np.zeros(8000, np.int16)
     r = engine.recognize(PcmSource(np.concatenate([pad, pcm, pad, pad])), grammar_for_slot(lang, slot),
                          max_s=15.0, silence_timeout_s=5.0)
-    assert understood_value(nlu, slot, r) != wrong and "(fast)" not in r.raw, r.raw
+    assert understood_value(nlu, slot, r) != wrong and "(fast" not in r.raw, r.raw
 
 
 @pytest.mark.speech

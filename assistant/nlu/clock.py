@@ -88,6 +88,10 @@ class MomentReader:
         now_hour = anchor.hour if anchor.hour is not None else anchor.part_hour
         if now_hour is None:
             now_hour = now.hour + now.minute / 60
+        work_clock = work.hour if work.hour is not None else work.part_hour
+        if anchor.hour is not None and anchor.pm is None and now_hour < 12 and work_clock is not None \
+                and now_hour < work_clock and work.day_offset in (None, 0) and work.weekday is None:
+            now_hour += 12  # "this morning at 6, it's 2 now": 2 in the afternoon, not before the workout
         now_weekday = anchor.weekday if anchor.weekday is not None else now.weekday()
         work_hour = work.hour if work.hour is not None else work.part_hour
         if work_hour is None:
@@ -101,5 +105,7 @@ class MomentReader:
                 days = -7
         else:
             days = work.day_offset or 0
+            if work.day_offset is None and work.pm is not None and anchor.weekday is None and now_hour <= work_hour:
+                days = -1  # "around 7 in the evening, now it's 9 in the morning": that was yesterday
         hours = now_hour - (days * 24 + work_hour)
         return hours if hours > 0 else None

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Sequence
 
 from assistant.nlu.language import Language
 from assistant.nlu.meaning import OTHER, TOPIC, UNKNOWN, MeaningModel
-from assistant.nlu.text import normalize, tokens
+from assistant.nlu.text import clauses, normalize, tokens
 
 #: How sure the model must be before its reading is taken (0-1). Asymmetric on purpose: a reading
 #: that could raise the verdict (a warning sign, sharp, sudden, worse) or "can't tell yet" (asked
@@ -51,6 +51,11 @@ class DescriptionReader:
         self._screens = {tuple(s.slots): name for name, s in lang.screens.items()}
         self._little = frozenset(lang.minor_words) | frozenset(normalize(f) for f in lang.fillers)
         self._weakeners = tuple(f" {normalize(w)} " for w in lang.weakeners)
+        self._fine = frozenset(normalize(w) for w in lang.ruled_out_words)
+        # "no" and "nope" are the answer itself ("no it's fine"), not a denial of "fine"
+        self._denials = frozenset(normalize(w) for w in lang.negators) - {"no", "nope"}
+        self._able = frozenset(normalize(w) for w in lang.ability_words)
+        self._limits = frozenset(normalize(w) for w in (*lang.ability_limits, *lang.negators, *lang.weakeners))
 
     def describes(self, text: str) -> bool:
         """Whether `text` says enough to be read as a description (MIN_WORDS words that are not little)."""
@@ -61,6 +66,25 @@ class DescriptionReader:
         and "I can barely stand on either" came out as able to. Such an answer rules nothing out."""
         said = f" {normalize(text)} "
         return any(w in said for w in self._weakeners)
+
+    def denies_fine(self, text: str) -> bool:
+        """"It's not normal down there", "doesn't feel right": a denial shortly before a word such as
+        "normal" or "fine". The model, blind to "not", read the first as everything normal (a no
+        to an emergency sign); such an answer rules nothing out."""
+        for clause in clauses(text):
+            for i, t in enumerate(clause):
+                if t in self._fine and any(w in self._denials for w in clause[max(0, i - 3):i]):
+                    return True
+        return False
+
+    def claims_ability(self, text: str) -> bool:
+        """"I can stand on it": a clause with "can" or "able" and no negator, weakener or limit
+        ("only", "but"). The model, a mean of word vectors, read such answers as the sign itself."""
+        for clause in clauses(text):
+            words = set(clause)
+            if words & self._able and not words & self._limits:
+                return True
+        return False
 
     def about(self, text: str, slots: Sequence[str], least: float = 0.0) -> bool:
         """Whether `text` talks about one of `slots` at all (not another sign, a command, or chat):
@@ -85,10 +109,12 @@ class DescriptionReader:
         q = self.lang.questions[slot]
         value: Any = label == "yes" if q.kind == "yesno" else label
         if value in self.riskier.get(slot, ()) or (q.kind == "yesno" and value is True):
+            if q.ability and value is True and self.claims_ability(text):
+                return None  # "I can stand on it" is no trouble standing: asked again, never guessed
             bar = BAR_RISKIER
         elif q.kind == "yesno" or self.riskier.get(slot):
-            if q.kind == "yesno" and self.weakened(text):  # "no" to a sign; not "gradual" ("could barely sit up")
-                return None
+            if q.kind == "yesno" and (self.weakened(text) or self.denies_fine(text)):
+                return None  # "no" to a sign; not "gradual" ("could barely sit up")
             bar = BAR_RULES_OUT  # "no" to a sign, "dull", "gradual", "better": rules something out
         else:
             bar = BAR_OTHER
@@ -104,10 +130,12 @@ class DescriptionReader:
         label = max(probs, key=probs.__getitem__)
         p = probs[label]
         if label in slots and p >= BAR_RISKIER:
+            if self.lang.questions[label].ability and self.claims_ability(text):
+                return None
             # a sign named by the screen's model must also be what the answer is about
             return ({label: True}, p) if self.about(text, (label,), SIGN_TOPIC) else None
         if label == UNKNOWN and p >= BAR_UNSURE:
             return None, p
-        if label == "no" and p >= BAR_RULES_OUT and not self.weakened(text):
+        if label == "no" and p >= BAR_RULES_OUT and not self.weakened(text) and not self.denies_fine(text):
             return {s: False for s in slots}, p
         return None

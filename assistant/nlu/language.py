@@ -61,6 +61,8 @@ class Question:
     inclusive: str | None = None  #: a choice value that includes the others ("both"): said with one, it wins
     #: an answer that sets one side against the other ("the right's fine, but the left...") is a yes
     sides_differ: bool = False
+    #: the sign is something a leg cannot do: "I can stand on it" is never read as the sign by the model
+    ability: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,10 @@ class Language:
     other_words: tuple[str, ...] = ()  #: "the other one": after ruling one choice out, the one left
     contrast_words: tuple[str, ...] = ()  #: "but", "except": what follows sets itself against what came before
     weakeners: tuple[str, ...] = ()  #: "barely", "hardly": "can barely stand" is trouble standing, not able to
+    one_as_thing_after: tuple[str, ...] = ()  #: "a bad one", "that one": "one" is a thing there, not a score
+    corrections: tuple[str, ...] = ()  #: "no, wait, yes": what follows one replaces what came before
+    ability_words: tuple[str, ...] = ()  #: "can", "able": "I can stand on it" claims what a leg sign denies
+    ability_limits: tuple[str, ...] = ()  #: "only", "but": "I can only stand a second" claims no ability
     #: slot -> value ("yes"/"no"/"unknown" or a choice value) -> example answers (meanings.yaml)
     examples: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     off_topic: tuple[str, ...] = ()  #: things said that answer no question (meanings.yaml, other:)
@@ -212,7 +218,7 @@ def _load_question(slot: str, raw: Any, path: Path) -> Question:
         volunteer_min_words=int(raw.get("volunteer_min_words", 1)),
         spoken=str_list(raw["spoken"], path, f"{entry}.spoken") if "spoken" in raw else (),
         inclusive=_inclusive(raw.get("inclusive"), answers, path, entry),
-        sides_differ=bool(raw.get("sides_differ", False)),
+        sides_differ=bool(raw.get("sides_differ", False)), ability=bool(raw.get("ability", False)),
     )
 
 
@@ -282,7 +288,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
     spoken = {k: str_list(common.get(f"spoken_{k}"), cpath, f"spoken_{k}") for k in ("yes", "no", "unknown", "commands")}
     extra = {k: str_list(common.get(k), cpath, k) for k in ("hedges", "not_yet", "minor_words", "question_words",
                                                              "ruled_out_words", "other_words", "contrast_words",
-                                                             "weakeners")}
+                                                             "weakeners", "one_as_thing_after", "corrections",
+                                                             "ability_words", "ability_limits")}
     forms_raw = common.get("word_forms")
     need(isinstance(forms_raw, dict) and forms_raw, cpath, "word_forms", "must map a word to its other forms")
     word_forms: dict[str, str] = {}
@@ -385,7 +392,9 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         screens=screens, plan=plan, context=context, hedges=extra["hedges"], not_yet=extra["not_yet"],
         word_forms=word_forms, minor_words=extra["minor_words"], question_words=extra["question_words"],
         ruled_out_words=extra["ruled_out_words"], other_words=extra["other_words"],
-        contrast_words=extra["contrast_words"], weakeners=extra["weakeners"], examples=examples,
+        contrast_words=extra["contrast_words"], weakeners=extra["weakeners"],
+        one_as_thing_after=extra["one_as_thing_after"], corrections=extra["corrections"],
+        ability_words=extra["ability_words"], ability_limits=extra["ability_limits"], examples=examples,
         weekdays={k: int(v) for k, v in moments["weekdays"].items()}, parts_of_day=moments["parts_of_day"],
         day_offsets={k: int(v) for k, v in moments["day_offsets"].items()}, now_words=now_words, off_topic=off_topic,
     )

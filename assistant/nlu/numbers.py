@@ -40,8 +40,12 @@ def _num(token: str) -> float | None:
         return None
 
 
+#: Between a score and its scale's top, besides "out of" ("7 on 10" in Indian and West African English).
+_SCALE_AFTER = frozenset({"on", "over"})
+
+
 def numbers_in(toks: Sequence[str], units: Collection[str] = ()) -> list[float]:
-    """Digit tokens, leaving out the '10' of 'out of 10' and counts of a unit ('10 minutes')."""
+    """Digit tokens, leaving out the '10' of 'out of 10' or '7 on 10' and counts of a unit ('10 minutes')."""
     found = []
     for i, t in enumerate(toks):
         n = _num(t)
@@ -49,10 +53,32 @@ def numbers_in(toks: Sequence[str], units: Collection[str] = ()) -> list[float]:
             continue
         if i >= 2 and toks[i - 2] == "out" and toks[i - 1] == "of":
             continue
+        if i >= 2 and toks[i - 1] in _SCALE_AFTER and _num(toks[i - 2]) is not None:
+            continue  # "7 on 10", "7 over 10": the scale, not a second number
         if i + 1 < len(toks) and toks[i + 1] in units:
             continue
         found.append(n)
     return found
+
+
+#: "one of the worst": followed by these, "one" is a thing, not a score.
+_ONE_OF = frozenset({"the", "those", "these", "them", "my", "your"})
+
+
+def without_thing_ones(toks: Sequence[str], thing_after: Collection[str]) -> list[str]:
+    """``toks`` without the "1"s that were the word "one" naming a thing ("a bad one", "one of those").
+
+    Why: a transcript of noise or of someone else ("not going to be a good one") otherwise gives a
+    score of 1, and "it's a bad one" would read as the mildest pain there is.
+    """
+    out = []
+    for i, t in enumerate(toks):
+        after_word = i > 0 and toks[i - 1] in thing_after
+        of_which = i + 2 < len(toks) and toks[i + 1] == "of" and toks[i + 2] in _ONE_OF
+        if t == "1" and (after_word or of_which):
+            continue
+        out.append(t)
+    return out
 
 
 #: This many different numbers in one answer are counting, not a pain score.
@@ -60,14 +86,15 @@ COUNTING = 3
 
 
 def parse_pain(toks: Sequence[str], words: PhraseIndex, low: float = 0, high: float = 10,
-               units: Collection[str] = ()) -> int | None:
+               units: Collection[str] = (), thing_after: Collection[str] = ()) -> int | None:
     """A 0-10 score: the highest number said ("six or seven" -> 7), else a word like "moderate".
 
     Returns None when nothing usable was said; a number outside the scale is not guessed at, nor
     are three different numbers or more: that is counting ("one, two, three, four"), or other people
-    talking behind a transcribed answer, not a score.
+    talking behind a transcribed answer, not a score. A "one" after a word of ``thing_after`` ("a
+    bad one") names a thing and is not read as a number.
     """
-    toks = after_correction(toks)
+    toks = after_correction(without_thing_ones(toks, thing_after))
     nums = numbers_in(toks, units)
     if len(set(nums)) >= COUNTING:
         return None

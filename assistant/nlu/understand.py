@@ -70,6 +70,9 @@ class Understander:
         self._ruled_out = frozenset(fold(normalize(w)) for w in lang.ruled_out_words)
         self._other_words = frozenset(normalize(w) for w in lang.other_words)
         self._contrast = frozenset(w.lower() for w in lang.contrast_words)
+        words = "|".join(r"\s+".join(map(re.escape, w.lower().split())) for w in lang.corrections) or "(?!)"
+        self._correction_re = re.compile(rf"\b(?:{words})\b[\s,.;:!?\-—–]*", re.IGNORECASE)
+        self._no_correction_re = re.compile(r"\bno\s*[,.;:!?\-—–]+\s*", re.IGNORECASE)  # "right... no, left"
         side = lang.questions.get("side")
         self._sides = frozenset(str(v) for v in side.answers if v != side.inclusive) if side else frozenset()
         self.pain_words = PhraseIndex((w, n) for w, n in lang.questions["pain_score"].words.items())
@@ -108,6 +111,9 @@ class Understander:
         value, score, conflict = self._answer(q, parts, flat)
         if faq is not None and value is _UNCLEAR:  # a question back without a question mark
             return Understanding(FAQ, confidence=faq[1] * scale, quote=quote, faq=faq[0])
+        corrected = self._corrected(q, text, value, conflict, asr_confidence)
+        if corrected is not None:
+            return corrected
         if value is _UNCLEAR and not conflict and not self._only_plain(parts):
             reading = self.described.answer(slot, text) if self.described else None
             if reading is not None:  # a description no listed phrase matches
@@ -263,6 +269,45 @@ class Understander:
                     out.append(m)
         return out
 
+    def _corrected(self, q: Question, text: str, value: Any, conflict: bool,
+                   asr_confidence: float | None) -> Understanding | None:
+        """The answer after the last self-correction ("no, wait, yes it did"; "right... no, left"),
+        where it answers the question and differs from the whole answer's reading.
+
+        Why: people correct themselves mid-answer, and read whole such an answer is two answers at
+        once (asked again) or, worse, the first one ("no, wait, I can't feel much down there" was
+        a no). The safe side is kept: a yes taken back ("yes... actually no") to a yes/no question
+        stays two answers, and a no followed by a correction that is not understood is not a no:
+        both are asked again. "Not sure" after a correction is not sure.
+        """
+        if q.kind not in ("yesno", "choice"):
+            return None  # numbers and times have their own ("two days, no, three": the unit carries over)
+        cut = None
+        for m in self._correction_re.finditer(text):
+            if text[:m.start()].strip(" ,.;:!?-—–"):  # something was said before it
+                cut = m.end()
+        if q.kind != "yesno":
+            for m in self._no_correction_re.finditer(text):
+                if text[:m.start()].strip(" ,.;:!?-—–") and (cut is None or m.end() > cut):
+                    cut = m.end()
+        if cut is None or not text[cut:].strip(" ,.;:!?-—–"):
+            return None
+        after = self.understand(text[cut:], q.slot, asr_confidence)
+        if after.intent == UNKNOWN:
+            return after
+        new = after.slots.get(q.slot, _UNCLEAR)
+        if after.intent != ANSWER or after.conflict or new is _UNCLEAR:
+            rest = {self._fold(t) for c in clauses(text[cut:]) for t in c}
+            agrees = bool(rest & self._ruled_out) and not rest & self.negators  # "no, actually they're fine"
+            if q.kind == "yesno" and value is False and not conflict and not agrees:
+                return Understanding(UNCLEAR, quote=" ".join(text.split())[:200], conflict=True)
+            return None
+        if not conflict and value is not _UNCLEAR and new == value:
+            return None
+        if q.kind == "yesno" and new is not True and (conflict or value is True):
+            return None
+        return after
+
     def _answer(self, q: Question, parts: list[list[str]], flat: list[str]) -> tuple[Any, float, bool]:
         if q.kind == "yesno":
             return self._yesno(q, parts)
@@ -277,7 +322,8 @@ class Understander:
                 matches = [m for m in self.pain_words.find(c, self.negators) if m.negated]
                 if matches:  # "not too bad": don't read a word that was negated
                     c[:] = [t for i, t in enumerate(c) if not any(m.start <= i < m.end for m in matches)]
-            score = parse_pain([t for c in pain_parts for t in c], self.pain_words, lo, hi, self.lang.units)
+            score = parse_pain([t for c in pain_parts for t in c], self.pain_words, lo, hi, self.lang.units,
+                                self.lang.one_as_thing_after)
             if score is not None:
                 return score, 1.0, False
         else:

@@ -374,8 +374,10 @@ class TranscribingRecognizer(PcmMixin):
             if Heard.of(said, self.thresholds["no_speech"]).contradicts(heard.label, answers):
                 return None  # decided with the whole answer's transcript
             spent[0] += said.compute_s
+            checked["text"] = said.text
             return heard
 
+        checked: dict[str, str] = {}  # what the fast path's check transcribed
         at_fall: dict[str, Any] = {}  # what was heard where the level fell: used again if that ended the answer
 
         def heard_out(samples: np.ndarray) -> bool:
@@ -410,7 +412,8 @@ class TranscribingRecognizer(PcmMixin):
             endpoint = (time.perf_counter() - tap.checked_at) + 0.15
             return Recognition(word.label, word.confidence, [(word.label, word.confidence)], False, utt.audio_s,
                                utt.compute_s + spent[0], endpoint,
-                               raw=f"answers:{word.label}:{word.confidence:.2f} (fast)"), None
+                               raw=f"answers:{word.label}:{word.confidence:.2f} (fast; "
+                                   f"checked: {checked.get('text', '').strip()!r})"), None
         speech_end = utt.speech_end if not tap.ended_by_level else tap.fell_at_s
         said_early = guess.result() if guess.covers(speech_end) else None
         if said_early is not None:
