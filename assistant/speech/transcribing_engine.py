@@ -43,6 +43,7 @@ from assistant.speech.endpoint import listen
 from assistant.speech.early_end import (EARLY_PAUSE_S, MAX_WORD_S, PREPARE_PAUSE_S, EarlyEndTap, allowed_words,
                                          single_words)
 from assistant.speech.recognizer import SAMPLE_RATE, AudioSourceLike, PcmMixin, Recognition, check_rate
+from assistant.speech.second_ear import gated, quietest_stretch, room_heard
 from assistant.speech.transcriber import Transcript, WhisperTranscriber, normalize_transcript
 
 #: alone: the classifier decides by itself; agree: enough when the transcript is the same word;
@@ -68,6 +69,8 @@ HESITATIONS = frozenset("um umm uh uhm er erm hmm mm ah".split())
 HESITATION_WAIT_S = 4.0
 #: Words that, heard wrongly, could hide a red flag: transcribed even on the fast path.
 CAUTIOUS_WORDS = ("no",)
+#: The classifier's words that are commands, not answers ("stop"): a second listen never takes them.
+COMMAND_WORDS = ("stop",)
 #: A transcript's confidence never reaches the conversation's confirmation threshold (0.9): a warning
 #: sign heard by the transcriber alone is read back before it counts.
 MAX_TRANSCRIPT_CONFIDENCE = 0.85
@@ -149,6 +152,12 @@ class Heard:
     def hesitation(self) -> bool:
         """All that was said is "um", "uh", "hmm": someone still finding their words."""
         return bool(self.words) and all(w in HESITATIONS for w in self.words)
+
+    def answers_in(self, answers: set[str]) -> set[str]:
+        """The words of the transcript that answer the question ("no" for any no word: "not", "never")."""
+        mapped = {SOUNDS_LIKE.get(w, w) for w in self.words}
+        polarity = self.polarity()
+        return (mapped & answers) | ({polarity} if polarity else set())
 
     def one_word(self) -> str | None:
         """The single word said (mapped to the answer word it sounds like), or None for a phrase."""
@@ -289,19 +298,40 @@ class TranscribingRecognizer(PcmMixin):
     def missing_words(self, phrases: Sequence[str]) -> list[str]:
         return []  # an open vocabulary
 
-    def transcribe(self, samples: np.ndarray, speech_start: float | None, phrases: Sequence[str] | None) -> Transcript:
+    def transcribe(self, samples: np.ndarray, speech_start: float | None, phrases: Sequence[str] | None,
+                   gate: bool = False) -> Transcript:
         """The transcript of the answer from a little before its start (what came before is waiting).
 
         The start is the endpointer's or the first loud stretch's, whichever is earlier: the
         endpointer needs 0.3 s of speech to start, and a short "nope" before a pause came too early
-        for it ("nope, just my back hurts" was written "just my back hurts").
+        for it ("nope, just my back hurts" was written "just my back hurts"). ``gate``: the room's
+        steady sound taken out first (:mod:`assistant.speech.second_ear`).
         """
         start = speech_start if speech_start is not None else 0.0
         loud = speech_span(samples)
         if loud.end > loud.start:
             start = min(start, loud.start / SAMPLE_RATE)
         first = max(0, int((start - LEAD_S) * SAMPLE_RATE))
-        return self.transcriber.transcribe(samples[first:], question_prompt(phrases or ()))
+        audio = gated(samples[first:], quietest_stretch(samples)) if gate else samples[first:]
+        return self.transcriber.transcribe(audio, question_prompt(phrases or ()))
+
+    def listen_again(self, samples: np.ndarray, speech_start: float | None, phrases: Sequence[str] | None,
+                     said: Heard) -> tuple[Transcript, Heard] | None:
+        """In a room with sound of its own, where the transcript held no answer to the question or
+        several of the classifier's words ("one, two, three": other people counting): the answer
+        transcribed again with the room's sound taken out, if that one is a word or two naming one
+        of the classifier's words (a phrase stays the first transcript's: the gate was measured on
+        single words)."""
+        answers = single_words(phrases or ())
+        words = (answers & set(self.known)) - set(COMMAND_WORDS)  # the gate was measured on these
+        heard = said.answers_in(answers)
+        counting = len(heard) > 1 and heard <= words
+        if not words or (heard and not counting) or not room_heard(samples):
+            return None
+        again = self.transcribe(samples, speech_start, phrases, gate=True)
+        heard_again = Heard.of(again, self.thresholds["no_speech"])
+        named = heard_again.short_words()
+        return (again, heard_again) if len(named & words) == 1 and not named & (answers - words) else None
 
     @staticmethod
     def may_hold_a_word(samples: np.ndarray) -> bool:
@@ -431,12 +461,16 @@ class TranscribingRecognizer(PcmMixin):
             return silence(), None
         said_raw = said_early or at_fall.get("said") or self.transcribe(samples, utt.speech_start, phrases)
         said = Heard.of(said_raw, self.thresholds["no_speech"])
+        second = self.listen_again(samples, utt.speech_start, phrases, said)
+        if second is not None:  # (both transcriptions' time is already counted: after t, or in spent)
+            said_raw, said = second
         if unheard and not said.short_words():  # too short for the endpointer, so a word, not a phrase
             return silence(said_raw.compute_s), said
         text, conf, why = decide(word, said, self.thresholds, yes_no="no" in (phrases or ()), known=allowed)
         done = time.perf_counter()
         endpoint = None if utt.end_lag_s is None else utt.end_lag_s + (done - t)
-        note = f"whisper:{said_raw.text.strip()!r} ({said_raw.avg_logprob:.2f}) | "
+        gate_note = " (room taken out)" if second else ""
+        note = f"whisper{gate_note}:{said_raw.text.strip()!r} ({said_raw.avg_logprob:.2f}) | "
         note += f"answers:{word.label}:{word.confidence:.2f} | " if word is not None else ""
         return Recognition(text, conf, [(w, conf) for w in text.split()], not text, utt.audio_s,
                            utt.compute_s + spent[0] + (done - t), endpoint, raw=note + why), said
