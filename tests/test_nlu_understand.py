@@ -165,6 +165,7 @@ def test_score_on_ten(nlu: Understander) -> None:
 def test_a_self_correction_is_the_answer(nlu: Understander, text: str, slot: str, value: object) -> None:
     u = nlu.understand(text, slot)
     assert u.intent == "answer" and u.slots[slot] == value and not u.conflict
+    assert u.quote == text  # the reasons quote what the person said, correction and all
 
 
 @pytest.mark.parametrize("text,slot,intent", [

@@ -88,12 +88,11 @@ class MomentReader:
         now_hour = anchor.hour if anchor.hour is not None else anchor.part_hour
         if now_hour is None:
             now_hour = now.hour + now.minute / 60
-        work_clock = work.hour if work.hour is not None else work.part_hour
-        if anchor.hour is not None and anchor.pm is None and now_hour < 12 and work_clock is not None \
-                and now_hour < work_clock and work.day_offset in (None, 0) and work.weekday is None:
-            now_hour += 12  # "this morning at 6, it's 2 now": 2 in the afternoon, not before the workout
         now_weekday = anchor.weekday if anchor.weekday is not None else now.weekday()
         work_hour = work.hour if work.hour is not None else work.part_hour
+        if anchor.hour is not None and anchor.pm is None and now_hour < 12 and work_hour is not None \
+                and now_hour < work_hour and work.day_offset in (None, 0) and work.weekday is None:
+            now_hour += 12  # "this morning at 6, it's 2 now": 2 in the afternoon, not before the workout
         if work_hour is None:
             work_hour = 12.0
         elif work.hour is not None and work.pm is None and work.hour < 12 and work.hour + 12 <= now_hour \

@@ -6,7 +6,7 @@ tested in text is what runs on the microphone.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
@@ -112,8 +112,8 @@ class Understander:
         if faq is not None and value is _UNCLEAR:  # a question back without a question mark
             return Understanding(FAQ, confidence=faq[1] * scale, quote=quote, faq=faq[0])
         corrected = self._corrected(q, text, value, conflict, asr_confidence)
-        if corrected is not None:
-            return corrected
+        if corrected is not None:  # the person's whole answer is quoted, not only its correction
+            return replace(corrected, quote=quote)
         if value is _UNCLEAR and not conflict and not self._only_plain(parts):
             reading = self.described.answer(slot, text) if self.described else None
             if reading is not None:  # a description no listed phrase matches
@@ -300,7 +300,7 @@ class Understander:
             rest = {self._fold(t) for c in clauses(text[cut:]) for t in c}
             agrees = bool(rest & self._ruled_out) and not rest & self.negators  # "no, actually they're fine"
             if q.kind == "yesno" and value is False and not conflict and not agrees:
-                return Understanding(UNCLEAR, quote=" ".join(text.split())[:200], conflict=True)
+                return Understanding(UNCLEAR, conflict=True)
             return None
         if not conflict and value is not _UNCLEAR and new == value:
             return None
