@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.audio.levels import voice_above_room_db
+from assistant.speech.recognizer import SAMPLE_RATE
 
-SAMPLE_RATE = 16000
 #: The room's sound is measured over the quietest stretch of this length.
 PROFILE_S = 0.3
 #: Over-subtraction: a band keeps its level only where it stands this many times above the room's.
