@@ -74,14 +74,17 @@ def test_kill_9_at_random_points_of_a_spoken_check_in_never_loses_a_decided_verd
     finished_after = time.monotonic() - woke
     assert serve.stop() == 0
     rng = random.Random(23)
-    # random points over the whole check-in, and one certainly inside the read-back of the verdict
-    points = sorted(rng.uniform(0.5, finished_after) for _ in range(3))
-    points.append((decided_after + finished_after) / 2)
+    # random points over the whole check-in, and one certainly inside the read-back of the verdict: that one
+    # is timed from the verdict itself, because a later run may hear an answer later than the first did
+    points: list[tuple[float, bool]] = sorted((rng.uniform(0.5, finished_after), False) for _ in range(3))
+    points.append(((finished_after - decided_after) / 2, True))
     db = tmp_path / "history.sqlite3"
-    for at in points:
+    for at, after_verdict in points:
         before = history(tmp_path)
         serve = _start(virtual_audio, tmp_path)
         _wake(virtual_audio, serve)
+        if after_verdict:
+            serve.wait_for("verdict decided", timeout=180)
         time.sleep(at)
         level = _decided_level(serve)
         serve.proc.kill()  # SIGKILL: nothing can be saved at this moment, so what was saved must hold
