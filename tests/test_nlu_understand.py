@@ -184,6 +184,19 @@ def test_able_to_stand_is_never_read_as_trouble_standing(nlu: Understander, text
     assert nlu.understand(text, "one_leg_weight").slots.get("one_leg_weight") is not True
 
 
+@pytest.mark.parametrize(("text", "slot"), [("i can feel every day", "saddle_numbness"),  # "no, I can feel everything" at 6 dB
+                                          ("i can feel every day", "bladder_bowel"), ("I can hold it fine", "bladder_bowel")])
+def test_able_to_feel_or_hold_is_never_read_as_an_emergency_sign(nlu: Understander, text: str, slot: str) -> None:
+    """The meaning model read "I can feel every day" as numbness (0.71) and as bladder trouble (0.99)."""
+    assert nlu.understand(text, slot).slots.get(slot) is not True
+
+
+@pytest.mark.parametrize(("text", "slot"), [("I can barely feel the toilet seat", "saddle_numbness"),
+                                          ("I can go but it dribbles", "bladder_bowel")])
+def test_a_limited_feeling_or_control_is_still_the_sign(nlu: Understander, text: str, slot: str) -> None:
+    assert nlu.understand(text, slot).slots.get(slot) is True
+
+
 @pytest.mark.parametrize("text", ["I can only stand on it for a second", "I can't stand on the left one",
                                   "I can walk but the right one buckles"])
 def test_a_limited_ability_is_still_the_sign(nlu: Understander, text: str) -> None:
