@@ -91,6 +91,18 @@ def test_unknown_red_flag_is_reasked_simpler_then_doctor(lang: Language, nlu: Un
     assert conv.expecting().slots == ("saddle_numbness",)
 
 
+def test_a_no_described_in_a_barely_heard_answer_is_asked_again_in_plain_words(lang: Language,
+                                                                               nlu: Understander) -> None:
+    """Whisper wrote "right there, one finger" as "right there, run in your feet all over" at 6 dB (0.38)."""
+    conv = Conversation(lang, nlu)
+    talk(conv, "no", "no", "a day", "slowly", "three", "a dull ache")
+    assert conv.expecting().slots == ("localized",)
+    reply = conv.hear(Heard("right there, run in your feet all over", 0.38))
+    assert "localized" not in conv.slots and reply.endswith(lang.questions["localized"].reask)
+    conv.hear(Heard("yes", 0.45))
+    assert conv.slots["localized"] is True
+
+
 def test_unclear_answer_recorded_unknown_after_one_reask(lang: Language, nlu: Understander) -> None:
     conv = Conversation(lang, nlu)
     conv.opening()

@@ -191,6 +191,33 @@ def test_able_to_feel_or_hold_is_never_read_as_an_emergency_sign(nlu: Understand
     assert nlu.understand(text, slot).slots.get(slot) is not True
 
 
+# Whisper's transcripts of phrase answers at 6 dB (the phrase bench) and the confidence it gave them
+@pytest.mark.parametrize(("text", "slot", "confidence"), [
+    ("it moves, not into my leg", "spreading", 0.48),                             # said: "it moves down into my leg"
+    ("right there, run in your feet all over", "localized", 0.38),                # said: "right there, one finger"
+    ("i feel like the fair weather is really cold morning", "saddle_numbness", 0.24),  # said: "no numbness anywhere"
+])
+def test_a_description_heard_unsurely_is_asked_again(nlu: Understander, text: str, slot: str,
+                                                     confidence: float) -> None:
+    assert nlu.understand(text, slot, confidence).intent == "unclear"
+
+
+def test_a_plain_no_or_a_listed_sign_heard_unsurely_still_counts(nlu: Understander) -> None:
+    assert nlu.understand("no, not into my leg", "spreading", 0.3).slots["spreading"] is False
+    assert nlu.understand("it gave way under me", "leg_weakness", 0.3).slots["leg_weakness"] is True
+    # typed, or heard surely, the description is read as before
+    assert nlu.understand("it moves, not into my leg", "spreading").slots["spreading"] is False
+    assert nlu.understand("it moves, not into my leg", "spreading", 0.6).slots["spreading"] is False
+
+
+def test_a_screen_described_as_fine_but_heard_unsurely_is_asked_again(nlu: Understander) -> None:
+    screen = ("bladder_bowel", "saddle_numbness")
+    assert nlu.understand_screen("everything works as usual down there", screen, 0.3).intent == "unclear"
+    assert nlu.understand_screen("everything works as usual down there", screen, 0.9).slots == \
+        {"bladder_bowel": False, "saddle_numbness": False}
+    assert nlu.understand_screen("no, all normal", screen, 0.3).slots == {"bladder_bowel": False, "saddle_numbness": False}
+
+
 @pytest.mark.parametrize(("text", "slot"), [("I can barely feel the toilet seat", "saddle_numbness"),
                                           ("I can go but it dribbles", "bladder_bowel")])
 def test_a_limited_feeling_or_control_is_still_the_sign(nlu: Understander, text: str, slot: str) -> None:

@@ -108,11 +108,12 @@ def noisy(pcm: np.ndarray, snr: float | None, seed: int) -> np.ndarray:
     return mix_at_snr(pcm, noise, snr)
 
 
-def understood(nlu: Understander, text: str, slot: str) -> Any:
-    """The value ``text`` gives ``slot`` (None: not known), or NOT_UNDERSTOOD (asked again)."""
+def understood(nlu: Understander, text: str, slot: str, confidence: float | None = None) -> Any:
+    """The value ``text`` gives ``slot`` (None: not known), or NOT_UNDERSTOOD (asked again).
+    ``confidence``: the recogniser's, as a live check-in passes it (None: typed)."""
     if not text:
         return NOT_UNDERSTOOD
-    u = nlu.understand(text, slot)
+    u = nlu.understand(text, slot, confidence)
     if u.intent in (ANSWER, UNKNOWN) and slot in u.slots:
         return u.slots[slot]
     return NOT_UNDERSTOOD
@@ -150,7 +151,7 @@ def run(lang: Language, recs: dict[str, Any], voices: Sequence[str], snrs: Seque
                     if embedder is not None:
                         embedder.forget()
                     r = rec.recognize_pcm(pcm, phrases_, max_s=30.0, silence_timeout_s=30.0)
-                    got = understood(nlu, r.transcript, ph.slot)
+                    got = understood(nlu, r.transcript, ph.slot, r.confidence)
                     cell = acc[name].setdefault(f"{voice}|{cond}", [0, 0])
                     ok = right(got, ph.want)
                     cell[0] += int(ok)

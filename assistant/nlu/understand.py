@@ -27,6 +27,13 @@ ANSWER, UNKNOWN, UNCLEAR, FAQ = "answer", "unknown", "unclear", "faq"
 
 #: A sign said in passing with a phrase shorter than this many words needs the topic model's word.
 SPECIFIC_PHRASE = 4
+#: Recognition confidence under which a yes/no answer is taken only from its plain words and listed
+#: phrases, and a "no" only when a plain "no" was said; anything else is asked again. Why: in loud
+#: noise Whisper wrote "it moves down into my leg" as "it moves, not into my leg" (0.48) and "no
+#: numbness anywhere" as "i feel like the fair weather is really cold morning" (0.24), which the
+#: meaning model read as numbness; a plain "no" heading the answer was never made up that way in the
+#: phrase bench, so it still counts.
+UNSURE_HEARD = 0.5
 
 
 @dataclass(frozen=True)
@@ -114,12 +121,15 @@ class Understander:
         corrected = self._corrected(q, text, value, conflict, asr_confidence)
         if corrected is not None:  # the person's whole answer is quoted, not only its correction
             return replace(corrected, quote=quote)
-        if value is _UNCLEAR and not conflict and not self._only_plain(parts):
+        unsure = q.kind == "yesno" and self._heard_unsure(asr_confidence)
+        if value is _UNCLEAR and not conflict and not self._only_plain(parts) and not unsure:
             reading = self.described.answer(slot, text) if self.described else None
             if reading is not None:  # a description no listed phrase matches
                 value, score = reading
         if value is not True and self._one_side_differs(slot, text):
             value, score, conflict = True, 0.9, False  # one leg is the trouble, whatever else was said
+        if value is False and unsure and "no" not in self._plain(parts):
+            value = _UNCLEAR  # asked again once; its simpler words ask for a plain yes or no
         volunteered = self._volunteered(parts, slot, text)
         if value is _UNCLEAR:
             if volunteered:
@@ -160,9 +170,11 @@ class Understander:
         if plain == {"no"}:  # "no" to all of them, perhaps with "peeing is fine"
             return Understanding(ANSWER, {**{s: False for s in slots}, **volunteered}, u.confidence or scale,
                                  u.quote)
-        if found or plain == {"yes"}:
+        unsure = self._heard_unsure(asr_confidence)
+        if (found and not unsure) or plain == {"yes"}:  # (a True in found was returned above)
             return Understanding(ANSWER, {**found, **volunteered}, 0.9 * scale, u.quote)
-        reading = None if self._only_plain(parts) or not self.described else self.described.screen(slots, text)
+        reading = None if self._only_plain(parts) or not self.described or unsure \
+            else self.described.screen(slots, text)
         if reading is not None and reading[0] is None:
             return Understanding(UNKNOWN, volunteered, reading[1] * scale, u.quote)
         if reading is not None:
@@ -185,6 +197,12 @@ class Understander:
         sides = [(i, w) for i, w in enumerate(words) if w in self._sides]
         return any(a[1] != b[1] and any(w in self._contrast for w in words[a[0] + 1:b[0]])
                    for k, a in enumerate(sides) for b in sides[k + 1:])
+
+    @staticmethod
+    def _heard_unsure(asr_confidence: float | None) -> bool:
+        """Heard (not typed) so unsurely that words describing a sign may be the recogniser's invention
+        (see UNSURE_HEARD)."""
+        return asr_confidence is not None and asr_confidence < UNSURE_HEARD
 
     def _only_plain(self, parts: list[list[str]]) -> bool:
         """Nothing but plain answer words and fillers ("yes", "well, no"): nothing for the model to read."""
