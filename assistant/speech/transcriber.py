@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -203,6 +204,7 @@ class WhisperTranscriber:
         self._sot, self._no_ts, self._prev = ids["<|startoftranscript|>"], ids["<|notimestamps|>"], ids["<|startofprev|>"]
         self._eot = ids["<|endoftext|>"]
         self._lock = threading.Lock()  # one answer at a time (CTranslate2 models are not re-entrant here)
+        self._token_cache: dict[str, list[int]] = {}
 
     def prompt_ids(self, prompt: str | None) -> list[int]:
         """The decoder prompt: optional previous text (the bias), then start-of-transcript, no timestamps."""
@@ -211,16 +213,19 @@ class WhisperTranscriber:
             head = [self._prev] + self._tok.encode(" " + prompt.strip(), add_special_tokens=False).ids[-100:]
         return head + [self._sot] + ([] if self.timestamps else [self._no_ts])
 
+    def _features(self, samples: np.ndarray) -> Any:
+        """The encoder's input for ``samples``: log-mel of the audio padded to the context (a StorageView)."""
+        audio = padded(samples, self.context_s)
+        return self._ct2.StorageView.from_array(np.ascontiguousarray(log_mel(audio)[None, :, : len(audio) // HOP]))
+
     def transcribe(self, samples: np.ndarray, prompt: str | None = None) -> Transcript:
         """The words in ``samples`` (int16, 16 kHz mono); ``prompt``: text that came before (a bias)."""
         t = time.perf_counter()
-        audio = padded(samples, self.context_s)
-        feats = log_mel(audio)[:, : len(audio) // HOP]
+        feats = self._features(samples)
         n_tokens = int(TOKENS_PER_S * len(np.asarray(samples).reshape(-1)) / SAMPLE_RATE) + EXTRA_TOKENS
         head = self.prompt_ids(prompt)
         with self._lock:  # max_length counts the prompt too
-            res = self._model.generate(self._ct2.StorageView.from_array(np.ascontiguousarray(feats[None])),
-                                       [head], beam_size=1, max_length=n_tokens + len(head),
+            res = self._model.generate(feats, [head], beam_size=1, max_length=n_tokens + len(head),
                                        return_scores=True, return_no_speech_prob=True,
                                        suppress_blank=True, no_repeat_ngram_size=NO_REPEAT_NGRAM)[0]
         ids = [i for i in res.sequences_ids[0] if i < self._eot]
@@ -228,6 +233,36 @@ class WhisperTranscriber:
         # CTranslate2's score is the sum of token log-probabilities over the length (length_penalty 1)
         score = float(res.scores[0]) if res.scores else 0.0
         return Transcript(text, score, float(res.no_speech_prob), time.perf_counter() - t)
+
+    def first_word(self, samples: np.ndarray, prompt: str | None, spellings: Mapping[str, Sequence[str]]) -> dict[str, float]:
+        """How likely (natural log) Whisper finds that the answer in ``samples`` starts with each key's
+        word, written any of its ways (``spellings``; only those that are one token count).
+
+        Why: in a noisy room the transcript may be the room's words ("Thank you.") or disagree with the
+        classifier; one decoder step, scored only on the question's words, still ranks the word said
+        first more often than not (docs/benchmarks.md). The caller decides whether the ranking is clear.
+        """
+        feats = self._features(samples)
+        head = self.prompt_ids(prompt)
+        with self._lock:
+            res = self._model.generate(feats, [head], beam_size=1, max_length=len(head) + 1,
+                                       return_logits_vocab=True)[0]
+        logits = np.asarray(res.logits[0][0], dtype=np.float64).reshape(-1)
+        top = logits.max()
+        logp = logits - (top + np.log(np.exp(logits - top).sum()))
+        out: dict[str, float] = {}
+        for word, ways in spellings.items():
+            ids = sorted({i for w in ways for i in self._one_token(w)})
+            if ids:
+                out[word] = float(np.logaddexp.reduce(logp[ids]))
+        return out
+
+    def _one_token(self, word: str) -> list[int]:
+        """The token ids that write ``word`` whole, with and without a leading space."""
+        if word not in self._token_cache:
+            ids = [self._tok.encode(pre + word, add_special_tokens=False).ids for pre in (" ", "")]
+            self._token_cache[word] = [i[0] for i in ids if len(i) == 1]
+        return self._token_cache[word]
 
 
 _ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "

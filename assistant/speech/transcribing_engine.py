@@ -21,6 +21,10 @@ One rule set (:func:`decide`), measured in docs/benchmarks.md ("Transcriber (iss
    only by the transcriber is read back before it counts.
 5. **Non-answers.** When the classifier is sure a short sound is a word that answers nothing ("go",
    "down"), a one-word transcript is dropped too; a phrase still goes on as text.
+6. **A last look.** A one-word answer about to be asked again, or whose transcript wrote only the
+   room's words ("Thank you." in babble), is settled by Whisper's ranking of the question's words
+   where that ranking is clear; never to "no", and never against rules 4 and 5
+   (:mod:`assistant.speech.answer_choice`).
 
 Why no grammar recogniser here: on phrase answers the transcript understood 80-90 % where
 pocketsphinx's grammar gave 30-50 %, and on one-word answers the transcript is a better second
@@ -38,6 +42,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from assistant.speech.answer_audio import speech_span
+from assistant.speech.answer_choice import chosen, spellings, worth_a_look
 from assistant.speech.answer_model import NOISE, NONE, AnswerClassifier, Classified
 from assistant.speech.endpoint import listen
 from assistant.speech.early_end import (EARLY_PAUSE_S, MAX_WORD_S, PREPARE_PAUSE_S, EarlyEndTap, allowed_words,
@@ -315,6 +320,27 @@ class TranscribingRecognizer(PcmMixin):
         audio = gated(samples[first:], quietest_stretch(samples)) if gate else samples[first:]
         return self.transcriber.transcribe(audio, question_prompt(phrases or ()))
 
+    def choose(self, samples: np.ndarray, phrases: Sequence[str] | None, word: Classified | None, said: Heard,
+               text: str) -> tuple[str, float, str] | None:
+        """An answer about to be asked again, or a transcript of the room's words, settled by Whisper's
+        ranking of the question's one-word answers, where that ranking is clear
+        (:mod:`assistant.speech.answer_choice`); None leaves the decision as it was."""
+        answers = single_words(phrases or ())
+        yes_no = "no" in answers
+        # asked again, or passed on as the room's words or as answers one by one ("one, two, three")
+        heard = said.answers_in(answers)
+        undecided = not text or (text == said.text and (not heard or (len(heard) > 1 and said.listed())))
+        if not worth_a_look(word, self.thresholds, said.polarity(), yes_no, undecided):
+            return None
+        words = sorted({SOUNDS_LIKE.get(w, w) for w in answers})
+        # the whole recording: where the room's sound starts the answer late ("Okay." for a word under
+        # clanking), the word may lie before it (measured: more chosen, none wrongly)
+        scores = self.transcriber.first_word(samples, question_prompt(phrases or ()), spellings(words))
+        pick = chosen(scores, allowed_words(self.known, phrases or ()))
+        if pick is None:
+            return None
+        return pick[0], min(MAX_TRANSCRIPT_CONFIDENCE, pick[1]), f"chosen among the answers: {pick[0]} {pick[1]:.2f}"
+
     def listen_again(self, samples: np.ndarray, speech_start: float | None, phrases: Sequence[str] | None,
                      said: Heard) -> tuple[Transcript, Heard] | None:
         """In a room with sound of its own, where the transcript held no answer to the question or
@@ -467,6 +493,9 @@ class TranscribingRecognizer(PcmMixin):
         if unheard and not said.short_words():  # too short for the endpointer, so a word, not a phrase
             return silence(said_raw.compute_s), said
         text, conf, why = decide(word, said, self.thresholds, yes_no="no" in (phrases or ()), known=allowed)
+        picked = self.choose(samples, phrases, word, said, text) if allowed else None
+        if picked is not None:
+            text, conf, why = picked[0], picked[1], f"{why}; {picked[2]}"
         done = time.perf_counter()
         endpoint = None if utt.end_lag_s is None else utt.end_lag_s + (done - t)
         gate_note = " (room taken out)" if second else ""
