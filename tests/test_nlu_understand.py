@@ -210,6 +210,18 @@ def test_a_plain_no_or_a_listed_sign_heard_unsurely_still_counts(nlu: Understand
     assert nlu.understand("it moves, not into my leg", "spreading", 0.6).slots["spreading"] is False
 
 
+@pytest.mark.parametrize("text", ["i'm a little older", "oh, he's gone", "okay, i'm going to get a little bit off"])
+def test_a_pain_word_in_a_barely_heard_answer_is_asked_again(nlu: Understander, text: str) -> None:
+    """Whisper's transcripts of a real "nine", "four" and "seven" under other people talking (0.19-0.34)."""
+    assert nlu.understand(text, "pain_score", 0.3).intent == "unclear"
+    assert nlu.understand(text, "pain_score").intent == "answer"  # typed, the word counts as before
+
+
+def test_a_number_heard_unsurely_still_counts(nlu: Understander) -> None:
+    assert nlu.understand("probably a six", "pain_score", 0.3).slots["pain_score"] == 6
+    assert nlu.understand("a little bit", "pain_score", 0.7).slots["pain_score"] == 2
+
+
 def test_a_screen_described_as_fine_but_heard_unsurely_is_asked_again(nlu: Understander) -> None:
     screen = ("bladder_bowel", "saddle_numbness")
     assert nlu.understand_screen("everything works as usual down there", screen, 0.3).intent == "unclear"

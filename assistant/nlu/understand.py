@@ -15,7 +15,7 @@ from assistant.nlu.language import Language, Question
 from assistant.nlu.matcher import Match, PhraseIndex, WordFolder, best_whole
 from assistant.nlu.described import VOLUNTEER_TOPIC, DescriptionReader
 from assistant.nlu.meaning import MeaningModel, shipped_model
-from assistant.nlu.numbers import DurationParser, parse_pain
+from assistant.nlu.numbers import DurationParser, numbers_in, parse_pain
 from assistant.nlu.text import clauses, normalize
 
 #: Whole-utterance similarity (0-100) needed to take an utterance as a command or a question.
@@ -32,7 +32,8 @@ SPECIFIC_PHRASE = 4
 #: noise Whisper wrote "it moves down into my leg" as "it moves, not into my leg" (0.48) and "no
 #: numbness anywhere" as "i feel like the fair weather is really cold morning" (0.24), which the
 #: meaning model read as numbness; a plain "no" heading the answer was never made up that way in the
-#: phrase bench, so it still counts.
+#: phrase bench, so it still counts. A pain score heard this unsurely counts only as a number: under
+#: other people talking Whisper wrote a "nine" as "i'm a little older" (0.19), read as a 2.
 UNSURE_HEARD = 0.5
 
 
@@ -130,6 +131,9 @@ class Understander:
             value, score, conflict = True, 0.9, False  # one leg is the trouble, whatever else was said
         if value is False and unsure and "no" not in self._plain(parts):
             value = _UNCLEAR  # asked again once; its simpler words ask for a plain yes or no
+        if q.kind == "number" and self._heard_unsure(asr_confidence) and value is not _UNCLEAR \
+                and not numbers_in(flat, self.lang.units):
+            value = _UNCLEAR  # a score barely heard counts only as a number (see UNSURE_HEARD); re-asked for one
         volunteered = self._volunteered(parts, slot, text)
         if value is _UNCLEAR:
             if volunteered:
