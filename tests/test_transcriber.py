@@ -140,6 +140,13 @@ def test_a_no_heard_only_by_the_transcript_must_be_clear() -> None:
     assert decide(None, said(" It came on suddenly, not during a lift.", logprob=-1.2), TH, yes_no=False)[0] != ""
 
 
+def test_a_no_in_a_short_sound_the_classifier_heard_as_no_word_must_be_clearer() -> None:
+    """A breath written "Oh, no, no." (-1.41) at the bladder question; real "no"s there were -0.63 to -1.12."""
+    assert decide(word(NONE, 0.99), said(" Oh, no, no.", logprob=-1.41), TH)[0] == ""
+    assert decide(word(NONE, 0.94), said(" No!", logprob=-1.12), TH)[0] == "no"
+    assert decide(word("no", 0.5), said(" No.", logprob=-1.41), TH)[0] == "no"  # both heard it
+
+
 def test_a_cautious_no_needs_the_classifiers_full_confidence_when_the_transcript_is_silent() -> None:
     assert decide(word("no", 0.7), said(""), TH)[0] == ""
     assert decide(word("no", 0.9), said(""), TH)[0] == "no"

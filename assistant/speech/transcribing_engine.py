@@ -59,10 +59,12 @@ from assistant.speech.transcriber import Transcript, WhisperTranscriber, normali
 #: that answers nothing (veto_distractor) rather than noise, drops a transcript of one of them ("on"
 #: written "one"); min_logprob: a transcript-only short answer less sure than this is Whisper
 #: guessing (noise written as "one"); late_no: a "no" after the third word ("one billion, no more"
-#: from other people talking) must be this sure.
+#: from other people talking) must be this sure; lone_no: a "no" in a short sound the classifier took
+#: for none of its words must be this sure (a breath written "Oh, no, no." at -1.41, "go" at -1.38;
+#: real "no"s there were -0.63 to -1.12).
 DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.5, "distractor": 0.6,
                       "clear_no": -1.5, "no_speech": 0.6, "none_veto": 0.7, "min_logprob": -1.6,
-                      "late_no": -0.7, "veto_distractor": 0.2}
+                      "late_no": -0.7, "veto_distractor": 0.2, "lone_no": -1.3}
 #: Whisper's own rule for "there was no speech": its no-speech probability high AND its words unsure.
 NO_SPEECH_LOGPROB = -1.0
 #: A transcript of the classifier's word, repeated or with these sounds around it, agrees with it ("you
@@ -213,8 +215,10 @@ def decide(word: Classified | None, said: Heard, th: dict[str, float], yes_no: b
     if yes_no and label in ("yes", "no") and c >= th["unopposed"] and said.polarity() not in (None, label):
         return "", 0.0, f"classifier {label} {c:.2f} but transcript {said.polarity()}: asked again"
     polarity, before = said.polarity_at()
+    unheard_word = short and word is not None and word.label == NONE  # a short sound, no answer word to the classifier
     if yes_no and polarity == "no" and label != "no" and (
-            said.logprob < th["clear_no"] or (before >= 3 and said.logprob < th["late_no"])):
+            said.logprob < th["clear_no"] or (before >= 3 and said.logprob < th["late_no"])
+            or (unheard_word and said.logprob < th["lone_no"])):
         return "", 0.0, f"transcript no, not clear ({said.logprob:.2f}, after {before} words)"
     if label is not None and said.one_word() is not None and c >= th["alone"]:
         return "", 0.0, f"classifier {label} {c:.2f} vetoed: transcript heard {said.one_word()!r}"
