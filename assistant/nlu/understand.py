@@ -122,7 +122,8 @@ class Understander:
         corrected = self._corrected(q, text, value, conflict, asr_confidence)
         if corrected is not None:  # the person's whole answer is quoted, not only its correction
             return replace(corrected, quote=quote)
-        unsure = q.kind == "yesno" and self._heard_unsure(asr_confidence)
+        barely = self._heard_unsure(asr_confidence)
+        unsure = q.kind == "yesno" and barely
         if value is _UNCLEAR and not conflict and not self._only_plain(parts) and not unsure:
             reading = self.described.answer(slot, text) if self.described else None
             if reading is not None:  # a description no listed phrase matches
@@ -131,8 +132,7 @@ class Understander:
             value, score, conflict = True, 0.9, False  # one leg is the trouble, whatever else was said
         if value is False and unsure and "no" not in self._plain(parts):
             value = _UNCLEAR  # asked again once; its simpler words ask for a plain yes or no
-        if q.kind == "number" and self._heard_unsure(asr_confidence) and value is not _UNCLEAR \
-                and not numbers_in(flat, self.lang.units):
+        if q.kind == "number" and barely and value is not _UNCLEAR and not numbers_in(flat, self.lang.units):
             value = _UNCLEAR  # a score barely heard counts only as a number (see UNSURE_HEARD); re-asked for one
         volunteered = self._volunteered(parts, slot, text)
         if value is _UNCLEAR:

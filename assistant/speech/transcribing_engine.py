@@ -324,11 +324,12 @@ class TranscribingRecognizer(PcmMixin):
         audio = gated(samples[first:], quietest_stretch(samples)) if gate else samples[first:]
         return self.transcriber.transcribe(audio, question_prompt(phrases or ()))
 
-    def choose(self, samples: np.ndarray, phrases: Sequence[str] | None, word: Classified | None, said: Heard,
-               text: str) -> tuple[str, float, str] | None:
+    def choose(self, samples: np.ndarray, phrases: Sequence[str] | None, allowed: Sequence[str],
+               word: Classified | None, said: Heard, text: str) -> tuple[str, float, str] | None:
         """An answer about to be asked again, or a transcript of the room's words, settled by Whisper's
         ranking of the question's one-word answers, where that ranking is clear
-        (:mod:`assistant.speech.answer_choice`); None leaves the decision as it was."""
+        (:mod:`assistant.speech.answer_choice`); None leaves the decision as it was. ``allowed``: the
+        classifier's words that answer the question."""
         answers = single_words(phrases or ())
         yes_no = "no" in answers
         # asked again, or passed on as the room's words or as answers one by one ("one, two, three")
@@ -340,7 +341,7 @@ class TranscribingRecognizer(PcmMixin):
         # the whole recording: where the room's sound starts the answer late ("Okay." for a word under
         # clanking), the word may lie before it (measured: more chosen, none wrongly)
         scores = self.transcriber.first_word(samples, question_prompt(phrases or ()), spellings(words))
-        pick = chosen(scores, allowed_words(self.known, phrases or ()))
+        pick = chosen(scores, allowed)
         if pick is None:
             return None
         return pick[0], min(MAX_TRANSCRIPT_CONFIDENCE, pick[1]), f"chosen among the answers: {pick[0]} {pick[1]:.2f}"
@@ -497,7 +498,7 @@ class TranscribingRecognizer(PcmMixin):
         if unheard and not said.short_words():  # too short for the endpointer, so a word, not a phrase
             return silence(said_raw.compute_s), said
         text, conf, why = decide(word, said, self.thresholds, yes_no="no" in (phrases or ()), known=allowed)
-        picked = self.choose(samples, phrases, word, said, text) if allowed else None
+        picked = self.choose(samples, phrases, allowed, word, said, text) if allowed else None
         if picked is not None:
             text, conf, why = picked[0], picked[1], f"{why}; {picked[2]}"
         done = time.perf_counter()
