@@ -4,6 +4,8 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -112,6 +114,32 @@ def test_background_preparation_runs_in_order_and_stops(tmp_path: Path) -> None:
     cache.prepare_in_background([f"Sentence {i}." for i in range(5)], warm_up=False)
     assert cache.wait(10)
     assert voice.made == [f"Sentence {i}." for i in range(5)] and cache.missing(voice.made) == []
+
+
+def test_a_process_that_ends_while_a_sentence_is_prepared_lets_it_finish_and_makes_no_more() -> None:
+    """Why: the natural voice's runtime aborts a process that exits under it (a clean stop of serve
+    ended with SIGABRT while the prompts were still being prepared)."""
+    script = """
+import time
+import numpy as np
+from assistant.speech.prompt_cache import PromptCache
+
+class SlowVoice:
+    id, name, sample_rate = "slow", "slow", 16000
+    def synthesize(self, text):
+        print("started", text, flush=True)
+        time.sleep(0.6)
+        print("finished", text, flush=True)
+        return np.zeros(160, np.float32)
+
+PromptCache(SlowVoice(), None).prepare_in_background(["One.", "Two.", "Three."], warm_up=False)
+time.sleep(0.2)  # the first sentence is being made when the process ends
+"""
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).parents[1])
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:2] == ["started One.", "finished One."], run.stdout
+    assert "Two." not in run.stdout  # no new sentence begun once the process was ending
 
 
 # -- the mouth: prepared sentences at once, new ones made while the first plays ----------------

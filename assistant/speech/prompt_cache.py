@@ -9,6 +9,7 @@ the cache lives in memory only.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
@@ -23,6 +24,9 @@ from assistant.speech.voices import Voice
 
 #: sentences also kept in memory (a few MB); the disk keeps them all and reads one in well under 1 ms
 MEMORY_ITEMS = 48
+#: Longest wait (s), when the process ends, for the sentence being prepared (one sentence: well under
+#: a second here, a few on a Pi 4 under load; serve's stop watchdog leaves after 10 s whatever happens)
+EXIT_WAIT_S = 5.0
 
 
 def _safe(name: str) -> str:
@@ -158,6 +162,7 @@ class PromptCache:
 
         self._thread = threading.Thread(target=work, name="prepare-prompts", daemon=True)
         self._thread.start()
+        atexit.register(self.stop, EXIT_WAIT_S)
         return self._thread
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -167,9 +172,14 @@ class PromptCache:
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
-    def stop(self) -> None:
-        """Ask the background preparation to stop after the sentence it is on."""
+    def stop(self, wait_s: float = 0.0) -> bool:
+        """Ask the background preparation to stop after the sentence it is on, waiting up to ``wait_s``
+        for it; True when no sentence is being made any more. Why wait before leaving: a process that
+        exits while the voice's runtime is mid-sentence on another thread is aborted by that runtime
+        (SIGABRT, "terminate called without an active exception"): a clean stop became a crash. Called
+        with :data:`EXIT_WAIT_S` when the process ends."""
         self._stop.set()
+        return self.wait(wait_s) if wait_s > 0 else self._thread is None or not self._thread.is_alive()
 
     def prune(self, keep: Iterable[str]) -> int:
         """Delete files of sentences no longer said (prompts edited in intents/); return how many."""
