@@ -183,6 +183,35 @@ def test_real_items_read_the_manifest(tmp_path: Path) -> None:
     probes = reject_items(tmp_path, extras=1)
     assert {p.slot for p in probes} == {"leg_weakness", "side", "pain_score"}
     assert {"go", "silence", "cough", "breath", "off-topic"} <= {p.word for p in probes}
+    assert {p.slot for p in reject_items(tmp_path, extras=1, slots=("bladder_bowel",))} == {"bladder_bowel"}
+
+
+def test_the_answer_benchmark_asks_yes_no_and_probes_at_the_emergency_questions() -> None:
+    """A real "yes" was heard as "no" at the bladder question only: the benchmark asks there too."""
+    from assistant.bench.answers import items, markdown, run
+    from assistant.bench.corpus import shared_speech_dir
+    from assistant.nlu.language import load_language
+    from assistant.speech.recognizer import Recognition
+
+    root = shared_speech_dir()
+    if root is None:
+        pytest.skip("../shared/speech is absent: the benchmark's real recordings are not here")
+    its = items(root, per_word=6, snrs=(None,))
+    yes_no = {i.slot for i in its if i.kind == "real" and i.word in ("yes", "no")}
+    assert yes_no == {"leg_weakness", "bladder_bowel", "saddle_numbness"}
+    assert "bladder_bowel" in {i.slot for i in its if i.kind == "reject"}
+
+    class SaysYes:  # not a recogniser under test: it only feeds the table's bookkeeping
+        def recognize_pcm(self, samples, phrases, **_kw):  # type: ignore[no-untyped-def]
+            return Recognition("yes", 0.99, audio_s=samples.size / 16000, compute_s=0.0)
+
+    few = [i for i in its if i.word in ("yes", "no")][:6] + [i for i in its if i.kind == "reject"][:8]
+    res = run(load_language(), few, {"always yes": SaysYes()})
+    by = res["by_question"]["always yes"]
+    assert sum(v[1] for k, v in by.items() if k.startswith("probes taken at")) == 8
+    assert by["probes taken at bladder_bowel"][0] == by["probes taken at bladder_bowel"][1] > 0  # a "yes" there
+    assert by["probes taken at side"][0] == 0 < by["probes taken at side"][1]  # and no side
+    assert "yes/no heard as the opposite at" in markdown(res)
 
 
 # -- the quick run end to end ----------------------------------------------------------------------

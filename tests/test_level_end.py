@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.speech.level_end import FLOOR_LEAST_S, QUIET_FOR_S, SMOOTH_S, LevelEnd
+from assistant.speech.level_end import FLOOR_LEAST_S, QUIET_AFTER_CLICK_S, QUIET_FOR_S, SMOOTH_S, LevelEnd
 
 RATE = 16000
 FRAME_S = 0.03
@@ -61,3 +61,26 @@ def test_speech_from_the_first_frame_leaves_the_end_to_the_endpointer() -> None:
     x = _noise(4.0, 300)
     x[: int(0.6 * RATE)] += _voice(0.6, 3000)  # answering before any room was heard: no level to judge by
     assert FLOOR_LEAST_S < 0.6 and _ends(_pcm(x)) == []
+
+
+def test_a_click_before_the_word_does_not_end_the_answer_before_the_word() -> None:
+    x = _noise(5.0, 30)
+    x[int(0.5 * RATE):int(0.53 * RATE)] += 8000.0  # a 30 ms click, as a real recording opens with
+    x[int(1.4 * RATE):int(1.7 * RATE)] += _voice(0.3, 1500)  # the word, 0.9 s later
+    ends = _ends(_pcm(x))
+    assert len(ends) == 1 and ends[0] > 1.7 + QUIET_FOR_S
+
+
+def test_a_click_alone_ends_only_after_a_longer_quiet() -> None:
+    x = _noise(5.0, 30)
+    x[int(0.5 * RATE):int(0.53 * RATE)] += 8000.0
+    ends = _ends(_pcm(x))
+    assert len(ends) == 1 and ends[0] >= 0.53 + QUIET_AFTER_CLICK_S
+
+
+def test_in_noise_a_stretch_that_short_still_ends_after_the_usual_pause() -> None:
+    """Over a room's noise a real word is often that short above it; waiting would let the room in."""
+    x = _noise(5.0, 300)
+    x[int(1.0 * RATE):int(1.06 * RATE)] += _voice(0.06, 3000)
+    ends = _ends(_pcm(x))
+    assert len(ends) == 1 and ends[0] < 1.06 + QUIET_FOR_S + SMOOTH_S + 0.1

@@ -33,7 +33,11 @@ EXPECTED: dict[str, tuple[str, str, Any]] = {
     "left": ("side", "left/right", "left"), "right": ("side", "left/right", "right"),
     **{w: ("pain_score", "digits", i) for i, w in enumerate(DIGITS)},
 }
-PROBE_SLOTS = ("leg_weakness", "side", "pain_score")
+#: A real yes or no is asked at these questions in turn, the two emergency signs among them: the same
+#: word is read with each question's prompt (a dev "yes" was a "no" at the bladder question only).
+YES_NO_SLOTS = ("leg_weakness", "bladder_bowel", "saddle_numbness")
+#: Words that answer nothing are asked at each of these: taken at the bladder question, one is an emergency.
+PROBE_SLOTS = ("leg_weakness", "bladder_bowel", "side", "pain_score")
 SNRS: tuple[float | None, ...] = (None, 12.0, 6.0)
 TARGETS = {"yes/no": 0.97, "left/right": 0.97, "digits": 0.95, "false_accepts": 0.01,
            "cpu_ms": 50.0, "endpoint_ms": 250.0, "peak_mb": 300.0}
@@ -59,7 +63,9 @@ def items(root: Path, per_word: int | None, snrs: Sequence[float | None] = SNRS)
             count[clip.word] += 1
             if per_word is not None and count[clip.word] > per_word:
                 continue
-            slot = EXPECTED[clip.word][0]
+            slot, group, _want = EXPECTED[clip.word]
+            if group == "yes/no":
+                slot = YES_NO_SLOTS[count[clip.word] % len(YES_NO_SLOTS)]
             for j, snr in enumerate(snrs):
                 noise = "" if snr is None else NOISE_KINDS[(i + j) % len(NOISE_KINDS)]
                 out.append(Item("real", slot, path=str(clip.path), word=clip.word, noise=noise, snr=snr,
@@ -78,7 +84,8 @@ def items(root: Path, per_word: int | None, snrs: Sequence[float | None] = SNRS)
             continue
         for slot in PROBE_SLOTS:  # text: the word said (render reads only the file)
             out.append(Item("reject", slot, text=clip.word, path=str(clip.path), word=kind, source="wav"))
-    for p in reject_items(None, 1 if per_word is not None and per_word < 5 else None, 4 if per_word is None else 1):
+    for p in reject_items(None, 1 if per_word is not None and per_word < 5 else None, 4 if per_word is None else 1,
+                          slots=PROBE_SLOTS):
         out.append(p)
     return out
 
@@ -140,6 +147,7 @@ def run(lang: Language, its: Sequence[Item], recs: dict[str, Any],
     acc: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     fa: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     unseen: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    at: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))  # per question
     cpu: dict[str, list[float]] = defaultdict(list)
     cpu_by: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     ends: dict[str, list[float]] = defaultdict(list)
@@ -159,8 +167,14 @@ def run(lang: Language, its: Sequence[Item], recs: dict[str, Any],
             if item.kind == "real":
                 _slot, group, want = EXPECTED[item.word]
                 cell = acc[name][f"{group} {item.condition}"]
-                cell[0] += int(value is not None and value == want and type(value) is type(want))
+                right = value is not None and value == want and type(value) is type(want)
+                cell[0] += int(right)
                 cell[1] += 1
+                if group == "yes/no":
+                    for key, hit in ((f"yes/no right at {item.slot}", right),
+                                     (f"yes/no heard as the opposite at {item.slot}", value is (not want))):
+                        at[name][key][0] += int(hit)
+                        at[name][key][1] += 1
                 if r.endpoint_s is not None and item.snr is None and not item.word.isdigit():
                     ends[name].append(r.endpoint_s)
             else:
@@ -168,12 +182,15 @@ def run(lang: Language, its: Sequence[Item], recs: dict[str, Any],
                                                             else []):
                     cell[0] += int(value is not None)
                     cell[1] += 1
+                at[name][f"probes taken at {item.slot}"][0] += int(value is not None)
+                at[name][f"probes taken at {item.slot}"][1] += 1
         if progress:
             progress(n + 1, len(its))
     return {
         "accuracy": {k: dict(v) for k, v in acc.items()},
         "false_accepts": {k: dict(v) for k, v in fa.items()},
         "never_seen_by_word": {k: dict(v) for k, v in unseen.items()},
+        "by_question": {k: dict(v) for k, v in at.items()},
         "cpu_ms": {k: 1000 * float(np.median(v)) for k, v in cpu.items()},
         "cpu_ms_p95": {k: 1000 * float(np.percentile(v, 95)) for k, v in cpu.items()},
         "cpu_ms_by_kind": {k: {kind: 1000 * float(np.median(t)) for kind, t in v.items()} for k, v in cpu_by.items()},
@@ -198,17 +215,23 @@ def markdown(res: dict[str, Any]) -> str:
                  for c in conds]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     kinds = sorted({k for v in res["false_accepts"].values() for k in v})
-    lines += ["", "False accepts (filled a slot; asked at a yes/no, the side and the pain question):", "",
+    lines += ["", "False accepts (filled a slot; asked at the leg and bladder questions, the side and the pain "
+              "question):", "",
               "| engine | " + " | ".join(kinds) + " |", "|---|" + "---:|" * len(kinds)]
     for name in names:
         lines.append(f"| {name} | " + " | ".join(_pct(res["false_accepts"].get(name, {}).get(k)) for k in kinds) + " |")
     words = sorted({w for v in res.get("never_seen_by_word", {}).values() for w in v})
     if words:
-        lines += ["", "Never-seen words taken as answers, word by word (each asked at all three questions):", "",
+        lines += ["", "Never-seen words taken as answers, word by word (each asked at all four questions):", "",
                   "| engine | " + " | ".join(words) + " |", "|---|" + "---:|" * len(words)]
         for name in names:
             per = res["never_seen_by_word"].get(name, {})
             lines.append(f"| {name} | " + " | ".join(_pct(per.get(w)) for w in words) + " |")
+    keys = sorted({k for v in res.get("by_question", {}).values() for k in v})
+    if keys:
+        lines += ["", "By question (the bladder and numbness questions are emergency signs; a real yes or no is asked "
+                  "at the three yes/no questions in turn):", "", "| engine | question | share |", "|---|---|---:|"]
+        lines += [f"| {name} | {k} | {_pct(res['by_question'].get(name, {}).get(k))} |" for name in names for k in keys]
     lines += ["", "| engine | CPU per answer, median (p95) | end of a one-word answer -> result, median |",
               "|---|---:|---:|"]
     for name in names:

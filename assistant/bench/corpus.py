@@ -235,8 +235,9 @@ def real_items(root: Path, snrs: list[float | None], limit_per_word: int | None 
 
 
 def reject_items(root: Path | None, limit_per_word: int | None = None, extras: int = 4,
-                 free_form_every: int = 1) -> list[Item]:
-    """Things that must not fill a slot, each asked at a yes/no, the side and the pain question.
+                 free_form_every: int = 1, slots: tuple[str, ...] = PROBE_SLOTS) -> list[Item]:
+    """Things that must not fill a slot, each asked at each of `slots` (a yes/no, the side and the pain
+    question unless told).
 
     Off-topic Speech Commands words (when the shared folder exists), noise alone (each kind),
     silence, synthesized coughs and breaths, and off-topic sentences spoken by espeak-ng. The slow
@@ -263,7 +264,7 @@ def reject_items(root: Path | None, limit_per_word: int | None = None, extras: i
                            word="off-topic", source="espeak"))
     out = []
     for p in probes:
-        for slot in PROBE_SLOTS:
+        for slot in slots:
             out.append(Item(p.kind, slot, p.text, p.voice, p.speed, p.path, p.word, p.noise, p.snr, p.seed, p.source,
                             p.free_form and len(out) % free_form_every == 0))
     return out

@@ -26,6 +26,14 @@ FLOOR_LEAST_S = 0.2
 SMOOTH_S = 0.18
 #: Quietest room level assumed (RMS of int16 samples): digital silence is not a floor.
 MIN_FLOOR_RMS = 20.0
+#: In a quiet room (floor at most this RMS, about -50 dBFS), a loud stretch shorter than
+#: WORD_LEAST_S (frames loud on their own, not smoothed) may be a click or a knock before the word ...
+QUIET_ROOM_RMS = 100.0
+WORD_LEAST_S = 0.1
+#: ... so after one the quiet must last this long (s) before the answer is over: the word may follow
+#: (a click opens a real "yes" 0.6 s before the word; ended on the click, it was heard as "no").
+#: Not in noise: there a word is often that short over the room, and waiting lets the room's talk in.
+QUIET_AFTER_CLICK_S = 1.2
 
 
 class LevelEnd:
@@ -38,12 +46,16 @@ class LevelEnd:
         self._floor_energy = 0.0
         self.loud = False
         self._quiet_frames = 0
+        self._loud_frames = 0  # frames of this stretch loud on their own
         self._frames = 0
         #: Seconds from the first frame to where the last loud stretch fell back (None: none has).
         self.fell_at_s: float | None = None
 
     def _room(self) -> float:
         return max(self._floor_energy, MIN_FLOOR_RMS ** 2)
+
+    def _loud(self) -> float:
+        return self._room() * 10 ** (LOUD_OVER_FLOOR_DB / 10)
 
     def step(self, frame: np.ndarray) -> bool:
         """Take one frame of int16 samples; True on the frame where a loud stretch has just ended."""
@@ -53,15 +65,18 @@ class LevelEnd:
         level = sum(self._smooth) / len(self._smooth)
         if not self.loud:
             enough = len(self._floor) * self.frame_s >= FLOOR_LEAST_S
-            if enough and level >= self._room() * 10 ** (LOUD_OVER_FLOOR_DB / 10):
+            if enough and level >= self._loud():
                 self.loud, self._quiet_frames = True, 0
+                self._loud_frames = int(energy >= self._loud())
                 return False
             self._floor.append(energy)
             if len(self._floor) % 5 == 0 or len(self._floor) < 10:
                 self._floor_energy = float(np.median(self._floor))
             return False
+        self._loud_frames += int(energy >= self._loud())
         self._quiet_frames = self._quiet_frames + 1 if level < self._room() * 10 ** (QUIET_OVER_FLOOR_DB / 10) else 0
-        if self._quiet_frames * self.frame_s >= QUIET_FOR_S:
+        word = self._loud_frames * self.frame_s >= WORD_LEAST_S - 1e-9 or self._room() > QUIET_ROOM_RMS ** 2
+        if self._quiet_frames * self.frame_s >= (QUIET_FOR_S if word else QUIET_AFTER_CLICK_S):
             self.fell_at_s = (self._frames - self._quiet_frames) * self.frame_s
             self.loud = False  # heard out: listen for another stretch if this one was no answer
             return True
