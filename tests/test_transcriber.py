@@ -17,10 +17,12 @@ from assistant.nlu.understand import Understander
 from assistant.speech import factory
 from assistant.speech import transcriber as tr
 from assistant.speech.answer_audio import Span
+from assistant.dialog.conversation import DEFAULT_CONFIRM_THRESHOLD
 from assistant.speech.answer_model import NONE, Classified
 from assistant.speech.level_end import QUIET_FOR_S
 from assistant.speech.transcriber import Transcript, TranscriberError, cut_repeats, normalize_transcript
-from assistant.speech.transcribing_engine import DEFAULT_THRESHOLDS, Heard, decide, question_prompt
+from assistant.speech.transcribing_engine import (DEFAULT_THRESHOLDS, UNCHECKED_FAST_CONFIDENCE, Heard, decide,
+                                                  fast_confidence, question_prompt)
 from assistant.voice.grammar import grammar_for_slot
 from assistant.voice.listen import understood_value
 
@@ -51,6 +53,19 @@ def test_the_decoders_loops_are_cut_but_not_what_was_said() -> None:
     assert cut_repeats("No legs are strong. No legs are strong. No legs") == "No legs are strong."
     assert cut_repeats("It hurts. It really hurts.") == "It hurts. It really hurts."
     assert cut_repeats("no, no") == "no, no"
+
+
+@pytest.mark.parametrize(("label", "check", "named"), [
+    ("yes", "yes, yes,", True), ("yes", "Yeah.", True), ("six", "six", True), ("left", "write", False),
+    ("yes", "you", False), ("yes", "", False), ("six", "fix", False),
+])
+def test_a_fast_word_its_check_did_not_write_is_not_sure_enough_to_skip_the_read_back(
+        label: str, check: str, named: bool) -> None:
+    """A real "on" was taken as "yes" (0.91) at the bladder question, its check transcript "you": an
+    emergency nobody reported, and too sure to be read back (the conversation confirms under 0.9)."""
+    conf = fast_confidence(word(label, 0.97), said(check))
+    assert conf == (0.97 if named else UNCHECKED_FAST_CONFIDENCE)
+    assert UNCHECKED_FAST_CONFIDENCE < DEFAULT_CONFIRM_THRESHOLD
 
 
 def test_the_prompt_lists_the_questions_one_word_answers() -> None:
