@@ -47,11 +47,26 @@ def test_answers(nlu: Understander, text: str, slot: str, expected: object) -> N
     assert u.slots[slot] == expected
 
 
-@pytest.mark.parametrize("text", ["maybe", "I haven't tried", "I don't know", "not sure", "no idea"])
-def test_hedges_are_unknown_never_no(nlu: Understander, text: str) -> None:
-    u = nlu.understand(text, "leg_weakness")
+@pytest.mark.parametrize("text", ["maybe", "I haven't tried", "I don't know", "not sure", "no idea",
+                                  "I'm not certain.", "i am not certain", "couldn't tell you", "I don't even know if"])
+@pytest.mark.parametrize("slot", ["leg_weakness", "saddle_numbness"])
+def test_hedges_are_unknown_never_no(nlu: Understander, text: str, slot: str) -> None:
+    """"I'm not certain." (Whisper's clean transcript of it) was a "no" to numbness, "i am not certain" a "yes"."""
+    u = nlu.understand(text, slot)
     assert u.intent == "unknown"
-    assert u.slots == {"leg_weakness": None}
+    assert u.slots == {slot: None}
+
+
+@pytest.mark.parametrize("heard", ["no, blue", "no, glue,", "no lu.", "No, ideally", "no, clear."])
+def test_a_dont_know_misheard_as_no_something_is_not_a_no(nlu: Understander, heard: str) -> None:
+    """Whisper's transcripts of a spoken "no clue" and "no idea really" at the emergency questions."""
+    assert nlu.understand(heard, "bladder_bowel", 0.6).slots == {"bladder_bowel": None}
+
+
+@pytest.mark.parametrize("heard", ["No.", "no, no,", "nope", "no, not really", "no, it's fine", "no, legs are strong",
+                                   "no, I don't think so", "no, nothing"])
+def test_a_real_no_heard_stays_a_no(nlu: Understander, heard: str) -> None:
+    assert nlu.understand(heard, "bladder_bowel", 0.6).slots.get("bladder_bowel") is False
 
 
 def test_volunteered_slots(nlu: Understander) -> None:

@@ -140,7 +140,10 @@ def _phrases_part(lang: Any, quick: bool) -> tuple[dict[str, Any], list[str]]:
     items = phrases.phrases(per_slot=1)[:4] if quick else phrases.phrases(per_slot=3)
     recs = {"answers+whisper (default)": make_recognizer("whisper"), "answers+sphinx (before)": make_recognizer("answers")}
     _say(f"phrase answers: {len(items)} phrases x {len(voices)} voices x 3 noise levels x {len(recs)} engines")
-    return phrases.run(lang, recs, voices, progress=ProgressBar("phrase answers"), items=items), voices
+    res = phrases.run(lang, recs, voices, progress=ProgressBar("phrase answers"), items=items)
+    res["unsure"] = phrases.unsure_run(lang, recs["answers+whisper (default)"], voices,
+                                       progress=ProgressBar("\"don't know\" answers"))
+    return res, voices
 
 
 def _run(args: argparse.Namespace, settings: Any) -> int:

@@ -172,6 +172,40 @@ def run(lang: Language, recs: dict[str, Any], voices: Sequence[str], snrs: Seque
             "phrases": len(items)}
 
 
+#: The yes/no questions a "don't know" is asked at, in turn (two are emergency signs).
+UNSURE_SLOTS = ("leg_weakness", "bladder_bowel", "saddle_numbness")
+#: Ways of saying "I don't know" (falls back to intents' spoken_unknown where the file is absent).
+DONT_KNOW = Path(__file__).resolve().parents[2] / "tests" / "dont-know.yaml"
+
+
+def unsure_run(lang: Language, rec: Any, voices: Sequence[str], snrs: Sequence[float | None] = SNRS,
+               progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Each spoken "don't know" (:data:`DONT_KNOW`) at a yes/no question, in every voice and noise: how
+    often it is heard as a "no" (a warning sign ruled out that nobody ruled out) or a "yes"."""
+    from assistant.voice.grammar import grammar_for_slot
+
+    nlu = Understander(lang)
+    said = [str(t) for t in load_yaml(DONT_KNOW)] if DONT_KNOW.is_file() else list(lang.spoken["unknown"])
+    out: dict[str, Any] = {"items": 0, "as_no": [], "as_yes": []}
+    total, done = len(said) * len(voices) * len(snrs), 0
+    for i, text in enumerate(said):
+        slot = UNSURE_SLOTS[i % len(UNSURE_SLOTS)]
+        for v, voice in enumerate(voices):
+            clean = speak(text, voice)
+            for j, snr in enumerate(snrs):
+                r = rec.recognize_pcm(noisy(clean, snr, seed=9000 + 31 * i + 7 * v + j), grammar_for_slot(lang, slot),
+                                      max_s=30.0, silence_timeout_s=30.0)
+                got = understood(nlu, r.transcript, slot, r.confidence)
+                out["items"] += 1
+                cond = "clean" if snr is None else f"{snr:g} dB"
+                if isinstance(got, bool):
+                    out["as_yes" if got else "as_no"].append(f"{slot}: {voice} {cond}: {text!r} heard {r.transcript!r}")
+                done += 1
+                if progress:
+                    progress(done, total)
+    return out
+
+
 def markdown(res: dict[str, Any], voices: Sequence[str], snrs: Sequence[float | None] = SNRS) -> str:
     """The phrase table: one row per engine and voice, one column per noise level."""
     conds = ["clean" if s is None else f"{s:g} dB" for s in snrs]
@@ -193,4 +227,10 @@ def markdown(res: dict[str, Any], voices: Sequence[str], snrs: Sequence[float | 
                      f"({res['cpu_ms_p95'].get(name, 0):.0f} ms) |")
     for name, fl in res["flips"].items():
         lines += [f"- {name}: {f}" for f in fl]
+    unsure = res.get("unsure")
+    if unsure:
+        lines += ["", f"\"Don't know\" said at a yes/no question (default engine, {unsure['items']} answers): heard as "
+                  f"no {len(unsure['as_no'])}, as yes {len(unsure['as_yes'])} (never a no: asked again, then a reason "
+                  "to get checked)"]
+        lines += [f"- as no: {f}" for f in unsure["as_no"]] + [f"- as yes: {f}" for f in unsure["as_yes"]]
     return "\n".join(lines)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
+from rapidfuzz import fuzz, process
+
 from assistant.nlu.clock import MomentReader
 from assistant.nlu.language import Language, Question
 from assistant.nlu.matcher import Match, PhraseIndex, WordFolder, best_whole
@@ -35,6 +37,13 @@ SPECIFIC_PHRASE = 4
 #: phrase bench, so it still counts. A pain score heard this unsurely counts only as a number: under
 #: other people talking Whisper wrote a "nine" as "i'm a little older" (0.19), read as a 2.
 UNSURE_HEARD = 0.5
+#: A "no" heard from speech that may be an "I don't know" misheard: Whisper wrote a spoken "no clue"
+#: as "no, blue", "no, glue" and "no lu", and "no idea really" as "no, ideally". Where the whole
+#: transcript is at least this close (rapidfuzz ratio, 0-100) to a "don't know" phrase and closer to
+#: it than to any "no" phrase, it is "don't know" (asked again, then a reason to get checked), never
+#: a "no" to a warning sign. Real "no"s written by Whisper ("no, no", "no, not really", "no, it's
+#: fine", "no, I don't think so") stay under 71 or nearer a "no" phrase.
+SOUNDS_UNSURE = 80.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,8 @@ class Understander:
             [(p, "yes") for p in lang.yes] + [(p, "no") for p in lang.no] + [(p, "unknown") for p in lang.unknown]
             + [(p, "hedge") for p in lang.hedges], fold)
         self.unknown_only = PhraseIndex(((p, "unknown") for p in lang.unknown), fold)
+        self._unknown_texts = sorted({normalize(p) for p in lang.unknown})
+        self._no_texts = sorted({normalize(p) for p in lang.no})
         self.not_yet = PhraseIndex(((p, "not_yet") for p in lang.not_yet), fold, lang.minor_words, loose=True)
         self.descriptive: dict[str, PhraseIndex] = {
             slot: PhraseIndex(((p, value) for value, phrases in q.answers.items() for p in phrases), fold,
@@ -132,6 +143,8 @@ class Understander:
             value, score, conflict = True, 0.9, False  # one leg is the trouble, whatever else was said
         if value is False and unsure and "no" not in self._plain(parts):
             value = _UNCLEAR  # asked again once; its simpler words ask for a plain yes or no
+        if value is False and asr_confidence is not None and q.kind == "yesno" and self._sounds_unsure(bare):
+            value, score = None, 1.0  # "no, blue": a "no clue" misheard is not a "no"
         if q.kind == "number" and barely and value is not _UNCLEAR and not numbers_in(flat, self.lang.units):
             value = _UNCLEAR  # a score barely heard counts only as a number (see UNSURE_HEARD); re-asked for one
         volunteered = self._volunteered(parts, slot, text)
@@ -201,6 +214,12 @@ class Understander:
         sides = [(i, w) for i, w in enumerate(words) if w in self._sides]
         return any(a[1] != b[1] and any(w in self._contrast for w in words[a[0] + 1:b[0]])
                    for k, a in enumerate(sides) for b in sides[k + 1:])
+
+    def _sounds_unsure(self, bare: str) -> bool:
+        """The heard answer sounds more like a "don't know" phrase than like any "no" (SOUNDS_UNSURE)."""
+        unsure = process.extractOne(bare, self._unknown_texts, scorer=fuzz.ratio)
+        no = process.extractOne(bare, self._no_texts, scorer=fuzz.ratio)
+        return unsure is not None and unsure[1] >= SOUNDS_UNSURE and (no is None or unsure[1] > no[1])
 
     @staticmethod
     def _heard_unsure(asr_confidence: float | None) -> bool:

@@ -137,13 +137,15 @@ class Heard:
 
     def contradicts(self, label: str, answers: set[str]) -> bool:
         """The transcript heard another answer to the question and not ``label``: a phrase around a
-        word ("my left side", which the classifier hears as "right"; "not yet" as "yes"). Anything
-        else ("hero" for "zero" in noise) leaves the classifier's word: it hears single words better."""
+        word ("my left side", which the classifier hears as "right"; "not yet" as "yes"), or for a yes
+        or no any phrase without it ("I don't know." was taken as a sure "yes"). Anything else ("hero"
+        for "zero" in noise) leaves the classifier's word: it hears single words better."""
         mapped = [SOUNDS_LIKE.get(w, w) for w in self.words]
         if self.nothing or label in mapped:
             return False
         if label in ("yes", "no"):
-            return self.polarity() not in (None, label)
+            # or a phrase without the word: "I don't know." is no "yes", whatever the classifier heard
+            return self.polarity() not in (None, label) or len(self.words) >= 2
         return any(w in answers for w in mapped)
 
     def listed(self) -> bool:
