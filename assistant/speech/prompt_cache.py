@@ -15,6 +15,7 @@ import os
 import re
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,6 +28,17 @@ MEMORY_ITEMS = 48
 #: Longest wait (s), when the process ends, for the sentence being prepared (one sentence: well under
 #: a second here, a few on a Pi 4 under load; serve's stop watchdog leaves after 10 s whatever happens)
 EXIT_WAIT_S = 5.0
+#: Caches preparing in the background, stopped when the process ends (weak: a reopened speaker's
+#: old cache is not kept alive by this)
+_PREPARING: weakref.WeakSet[PromptCache] = weakref.WeakSet()
+
+
+def _stop_preparing_at_exit() -> None:
+    for cache in list(_PREPARING):
+        cache.stop(EXIT_WAIT_S)
+
+
+atexit.register(_stop_preparing_at_exit)
 
 
 def _safe(name: str) -> str:
@@ -162,7 +174,7 @@ class PromptCache:
 
         self._thread = threading.Thread(target=work, name="prepare-prompts", daemon=True)
         self._thread.start()
-        atexit.register(self.stop, EXIT_WAIT_S)
+        _PREPARING.add(self)
         return self._thread
 
     def wait(self, timeout: float | None = None) -> bool:

@@ -233,6 +233,7 @@ def decide(word: Classified | None, said: Heard, th: dict[str, float], yes_no: b
 #: checked "you", 0.91 at the bladder question: an emergency) were such.
 UNCHECKED_FAST_CONFIDENCE = 0.85
 
+
 def fast_confidence(word: Classified, check: Heard) -> float:
     """The confidence of a word taken on the fast path: the classifier's, unless its check transcript
     did not write the word ("on" heard as "yes", written "you"); then at most
