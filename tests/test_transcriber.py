@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 
 from assistant.audio.sources import PcmSource
+from assistant.dialog.conversation import DEFAULT_CONFIRM_THRESHOLD
 from assistant.nlu.language import Language
 from assistant.nlu.understand import Understander
 from assistant.speech import factory
 from assistant.speech import transcriber as tr
 from assistant.speech.answer_audio import Span
-from assistant.dialog.conversation import DEFAULT_CONFIRM_THRESHOLD
 from assistant.speech.answer_model import NONE, Classified
 from assistant.speech.level_end import QUIET_FOR_S
 from assistant.speech.transcriber import Transcript, TranscriberError, cut_repeats, normalize_transcript
