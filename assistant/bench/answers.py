@@ -182,8 +182,9 @@ def run(lang: Language, its: Sequence[Item], recs: dict[str, Any],
                                                             else []):
                     cell[0] += int(value is not None)
                     cell[1] += 1
-                at[name][f"probes taken at {item.slot}"][0] += int(value is not None)
-                at[name][f"probes taken at {item.slot}"][1] += 1
+                taken = at[name][f"probes taken at {item.slot}"]
+                taken[0] += int(value is not None)
+                taken[1] += 1
         if progress:
             progress(n + 1, len(its))
     return {

@@ -450,11 +450,12 @@ class TranscribingRecognizer(PcmMixin):
             guess.kept = said is not None
             if said is None:
                 said = guess.now(run, samples, heard)
-            if Heard.of(said, self.thresholds["no_speech"]).contradicts(heard.label, answers):
+            check = Heard.of(said, self.thresholds["no_speech"])
+            if check.contradicts(heard.label, answers):
                 return None  # decided with the whole answer's transcript
             spent[0] += said.compute_s
             checked["text"] = said.text
-            checked["confidence"] = fast_confidence(heard, Heard.of(said, self.thresholds["no_speech"]))
+            checked["confidence"] = fast_confidence(heard, check)
             return heard
 
         checked: dict[str, Any] = {}  # what the fast path's check transcribed, and the confidence it leaves
