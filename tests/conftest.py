@@ -66,11 +66,24 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 
 
 @pytest.fixture(scope="session")
-def virtual_audio(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """A private PulseAudio with a virtual 16 kHz microphone and speaker, one per test session.
-
-    Skips (with the reason) where the sound server cannot start.
-    """
+def _virtual_audio_daemon(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from tests import vaudio
 
     yield from vaudio.virtual_audio_session(tmp_path_factory.mktemp("vaudio"))
+
+
+@pytest.fixture
+def virtual_audio(_virtual_audio_daemon):  # type: ignore[no-untyped-def]
+    """A private PulseAudio with a virtual 16 kHz microphone and speaker, one per test session.
+
+    Skips (with the reason) where the sound server cannot start. A server that died in an
+    earlier test is started again, so it fails that test alone, not every one after it.
+    """
+    import warnings
+
+    if _virtual_audio_daemon.revive():
+        warnings.warn("the virtual sound server had died in an earlier test; started it again", stacklevel=1)
+    yield _virtual_audio_daemon
+    if _virtual_audio_daemon.died():
+        warnings.warn(f"the virtual sound server died during this test; its log ends: {_virtual_audio_daemon.log_tail()}",
+                      stacklevel=1)

@@ -50,8 +50,16 @@ pcm.vmic_feed { type pulse; device "vmic_feed"; hint { show on; description "fee
 pcm.vspeaker_monitor { type pulse; device "vspeaker.monitor"; hint { show on; description "what the app played" } }
 """
 
+# Run as root, pulseaudio gives its threads realtime priority and a 200 ms RLIMIT_RTTIME: on a
+# busy (virtual) CI machine a thread charged that much CPU without sleeping is SIGKILLed, the
+# devices vanish mid-test and every later test fails. Keep the priority, drop the limit.
+DAEMON_CONF = """\
+rlimit-rttime = -1
+"""
+
 SYSTEM_ALSA_CONF = "/usr/share/alsa/alsa.conf"
 _ENV_KEYS = (
+    "PULSE_CONFIG",
     "XDG_RUNTIME_DIR",
     "PULSE_RUNTIME_PATH",
     "PULSE_STATE_PATH",
@@ -183,6 +191,24 @@ class VirtualAudio:
         _restore_env(self.saved_env)
         _rescan_portaudio()
 
+    def died(self) -> bool:
+        """True if the daemon is gone though nobody stopped it."""
+        return not self.stopped and not _alive(self.pid)
+
+    def log_tail(self, lines: int = 5) -> str:
+        log = self.dir / "pulse.log"
+        return " | ".join(log.read_text(errors="replace").strip().splitlines()[-lines:]) if log.exists() else "(no log)"
+
+    def revive(self) -> bool:
+        """Start the daemon again if it died on its own (not by :meth:`stop`); True if it had to.
+
+        One crash of the sound server then fails only the test it happened in.
+        """
+        if not self.died():
+            return False
+        self.pid = _launch(self.dir, self.saved_env)
+        return True
+
     def kill_daemon(self) -> None:
         """Kill the daemon abruptly (a 'device unplugged' for open streams)."""
         _signal_and_wait(self.pid, signal.SIGKILL)
@@ -249,10 +275,12 @@ def start_virtual_audio(tmpdir: str | os.PathLike[str]) -> VirtualAudio:
     state.mkdir(parents=True, exist_ok=True)
     d.chmod(0o700)
     (d / "vmic.pa").write_text(VMIC_PA)
+    (d / "daemon.conf").write_text(DAEMON_CONF)
     (d / "asound-vmic.conf").write_text(ASOUND_CONF)
     saved = {k: os.environ.get(k) for k in _ENV_KEYS}
     os.environ.update(
         {
+            "PULSE_CONFIG": str(d / "daemon.conf"),
             "XDG_RUNTIME_DIR": str(d),
             "PULSE_RUNTIME_PATH": str(run),
             "PULSE_STATE_PATH": str(state),
