@@ -162,6 +162,12 @@ def test_one_naming_a_thing_is_not_a_score(nlu: Understander, text: str, score: 
     assert nlu.understand(text, "pain_score").slots["pain_score"] == score
 
 
+@pytest.mark.parametrize("text", ["I'm gonna get the first one,", "the second one", "the last one", "only one of them"])
+def test_one_after_an_ordinal_is_no_score(nlu: Understander, text: str) -> None:
+    """Whisper wrote gym noise as "I'm gonna get the first one": a pain score of 1 from nobody."""
+    assert "pain_score" not in nlu.understand(text, "pain_score").slots
+
+
 def test_score_on_ten(nlu: Understander) -> None:
     """"7 on 10" (Indian and West African English for "out of"): a 7, not a 10."""
     assert nlu.understand("7 on 10", "pain_score").slots == {"pain_score": 7}

@@ -7,6 +7,7 @@ seven" -> the higher, the safer reading), units, and day words ("last night").
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Callable, Collection, Mapping, Sequence
 
@@ -63,17 +64,20 @@ def numbers_in(toks: Sequence[str], units: Collection[str] = ()) -> list[float]:
 
 #: "one of the worst": followed by these, "one" is a thing, not a score.
 _ONE_OF = frozenset({"the", "those", "these", "them", "my", "your"})
+#: An ordinal as the tokens write it ("first" -> "1st"): "the first one" is a thing, not a score.
+_ORDINAL = re.compile(r"\d+(st|nd|rd|th)")
 
 
 def without_thing_ones(toks: Sequence[str], thing_after: Collection[str]) -> list[str]:
-    """``toks`` without the "1"s that were the word "one" naming a thing ("a bad one", "one of those").
+    """``toks`` without the "1"s that were the word "one" naming a thing ("a bad one", "the first one",
+    "one of those").
 
     Why: a transcript of noise or of someone else ("not going to be a good one") otherwise gives a
     score of 1, and "it's a bad one" would read as the mildest pain there is.
     """
     out = []
     for i, t in enumerate(toks):
-        after_word = i > 0 and toks[i - 1] in thing_after
+        after_word = i > 0 and (toks[i - 1] in thing_after or _ORDINAL.fullmatch(toks[i - 1]) is not None)
         of_which = i + 2 < len(toks) and toks[i + 1] == "of" and toks[i + 2] in _ONE_OF
         if t == "1" and (after_word or of_which):
             continue
