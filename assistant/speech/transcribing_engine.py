@@ -61,10 +61,13 @@ from assistant.speech.transcriber import Transcript, WhisperTranscriber, normali
 #: guessing (noise written as "one"); late_no: a "no" after the third word ("one billion, no more"
 #: from other people talking) must be this sure; lone_no: a "no" in a short sound the classifier took
 #: for none of its words must be this sure (a breath written "Oh, no, no." at -1.41, "go" at -1.38;
-#: real "no"s there were -0.63 to -1.12).
+#: real "no"s there were -0.63 to -1.12); guess: a transcript of any length less sure than this is
+#: Whisper making words of noise ("I'm gonna get a little bit of a good one." for clanking, a pain
+#: score of 2): of 900 phrase answers none understood right was under -1.9, of 2,178 real one-word
+#: answers none decided by such a transcript was right.
 DEFAULT_THRESHOLDS = {"alone": 0.85, "agree": 0.4, "unopposed": 0.5, "distractor": 0.6,
                       "clear_no": -1.5, "no_speech": 0.6, "none_veto": 0.7, "min_logprob": -1.6,
-                      "late_no": -0.7, "veto_distractor": 0.2, "lone_no": -1.3}
+                      "late_no": -0.7, "veto_distractor": 0.2, "lone_no": -1.3, "guess": -2.0}
 #: Whisper's own rule for "there was no speech": its no-speech probability high AND its words unsure.
 NO_SPEECH_LOGPROB = -1.0
 #: A transcript of the classifier's word, repeated or with these sounds around it, agrees with it ("you
@@ -212,7 +215,7 @@ def decide(word: Classified | None, said: Heard, th: dict[str, float], yes_no: b
             return "", 0.0, f"transcript {sorted(theirs)} but classifier none {word.confidence:.2f}"
         if label is not None and label not in theirs and c >= th["unopposed"]:
             return "", 0.0, f"transcript {sorted(theirs)} but classifier {label} {c:.2f}"
-    if said.short_words() and said.logprob < th["min_logprob"]:
+    if (said.short_words() and said.logprob < th["min_logprob"]) or said.logprob < th["guess"]:
         return "", 0.0, f"transcript {said.text!r} a guess ({said.logprob:.2f})"
     if yes_no and label in ("yes", "no") and c >= th["unopposed"] and said.polarity() not in (None, label):
         return "", 0.0, f"classifier {label} {c:.2f} but transcript {said.polarity()}: asked again"
