@@ -169,8 +169,10 @@ def test_one_after_an_ordinal_is_no_score(nlu: Understander, text: str) -> None:
 
 
 def test_score_on_ten(nlu: Understander) -> None:
-    """"7 on 10" (Indian and West African English for "out of"): a 7, not a 10."""
+    """"7 on 10" (Indian and West African English for "out of"): a 7, not a 10; so is a transcript
+    that lost the "of" (hibari's clean "eight out of ten" was written "eight out of ten. eight out ten")."""
     assert nlu.understand("7 on 10", "pain_score").slots == {"pain_score": 7}
+    assert nlu.understand("eight out of ten. eight out ten", "pain_score").slots == {"pain_score": 8}
 
 
 @pytest.mark.parametrize("text,slot,value", [

@@ -41,8 +41,9 @@ def _num(token: str) -> float | None:
         return None
 
 
-#: Between a score and its scale's top, besides "out of" ("7 on 10" in Indian and West African English).
-_SCALE_AFTER = frozenset({"on", "over"})
+#: Between a score and its scale's top, besides "out of" ("7 on 10" in Indian and West African English;
+#: "eight out ten": Whisper dropped the "of" of a clean "eight out of ten" said twice, read as 10).
+_SCALE_AFTER = frozenset({"on", "over", "out"})
 
 
 def numbers_in(toks: Sequence[str], units: Collection[str] = ()) -> list[float]:
