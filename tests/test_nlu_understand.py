@@ -261,6 +261,31 @@ def test_a_screen_described_as_fine_but_heard_unsurely_is_asked_again(nlu: Under
     assert nlu.understand_screen("no, all normal", screen, 0.3).slots == {"bladder_bowel": False, "saddle_numbness": False}
 
 
+CAUDA_EQUINA = ("bladder_bowel", "saddle_numbness")
+
+
+@pytest.mark.parametrize("text", ["no wait yes", "no — wait, yes, I can't feel my inner thighs when I scratch them",
+                                  "no, hang on, I have been leaking a bit", "no, wait, I'm not sure",
+                                  "no, actually, hmm"])
+def test_a_no_taken_back_at_a_screen_never_rules_the_signs_out(nlu: Understander, text: str) -> None:
+    """"no — wait, yes, I can't feel my inner thighs ..." ruled out both emergency signs: the
+    correction was read on the bladder question alone, the screen read the first "no"."""
+    u = nlu.understand_screen(text, CAUDA_EQUINA)
+    assert not any(u.slots.get(s) is False for s in CAUDA_EQUINA), u
+
+
+def test_a_no_confirmed_after_a_correction_still_rules_the_signs_out(nlu: Understander) -> None:
+    for text in ("no, wait, no", "no, actually everything works as usual down there"):
+        assert nlu.understand_screen(text, CAUDA_EQUINA).slots == {s: False for s in CAUDA_EQUINA}
+
+
+def test_a_yes_to_a_screen_rules_no_sign_out(nlu: Understander) -> None:
+    """"yes o, I'm moving like an egg that can break" (Nigerian English) was read as moving normally."""
+    screen = ("spreading", "leg_symptoms", "movement", "night_pain")
+    u = nlu.understand_screen("yes o, I'm moving like an egg that can break", screen)
+    assert not any(v is False for v in u.slots.values()), u
+
+
 @pytest.mark.parametrize(("text", "slot"), [("I can barely feel the toilet seat", "saddle_numbness"),
                                           ("I can go but it dribbles", "bladder_bowel")])
 def test_a_limited_feeling_or_control_is_still_the_sign(nlu: Understander, text: str, slot: str) -> None:

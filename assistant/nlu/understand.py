@@ -163,7 +163,29 @@ class Understander:
         "yes", "not sure" or "haven't been yet" fills nothing (intent unknown for the last two), so
         the conversation asks about each open slot on its own. Never is a slot set to "no" unless
         the person said no to all of them or described that slot as fine.
+
+        A self-correction ("no, wait, yes, I can't feel my inner thighs") is read as on one question
+        (see :meth:`_corrected`): a sign named after it counts, and a no followed by a correction
+        that is not understood is asked again.
         """
+        whole = self._screen(text, slots, asr_confidence)
+        cut = self._correction_cut(text or "")
+        if cut is None or whole.intent not in (ANSWER, UNKNOWN, UNCLEAR):
+            return whole
+        after = self._screen(text[cut:], slots, asr_confidence)
+        if after.intent == UNKNOWN or (after.intent == ANSWER and any(after.slots.get(s) is True for s in slots)):
+            return replace(after, quote=whole.quote)
+        def rules_out(u: Understanding) -> bool:
+            return u.intent == ANSWER and all(u.slots.get(s) is False for s in slots)
+
+        if rules_out(whole) and not rules_out(after):
+            if after.intent == ANSWER:  # "no, wait, yes": a plain yes, each sign then asked on its own
+                return replace(after, quote=whole.quote)
+            return Understanding(UNCLEAR, quote=whole.quote, conflict=True)
+        return whole
+
+    def _screen(self, text: str, slots: Sequence[str], asr_confidence: float | None) -> Understanding:
+        """:meth:`understand_screen` without the self-correction."""
         u = self.understand(text, slots[0], asr_confidence)
         if u.intent not in (ANSWER, UNKNOWN, UNCLEAR):
             return u
@@ -188,6 +210,9 @@ class Understander:
             return Understanding(ANSWER, {**{s: False for s in slots}, **volunteered}, u.confidence or scale,
                                  u.quote)
         unsure = self._heard_unsure(asr_confidence)
+        said_yes = "yes" in plain  # then no sign is ruled out by a reading of the rest: each is asked
+        if said_yes:  # ("yes o, I'm moving like an egg that can break" read as moving normally)
+            found = {k: v for k, v in found.items() if v is not False}
         if (found and not unsure) or plain == {"yes"}:  # (a True in found was returned above)
             return Understanding(ANSWER, {**found, **volunteered}, 0.9 * scale, u.quote)
         reading = None if self._only_plain(parts) or not self.described or unsure \
@@ -195,7 +220,8 @@ class Understander:
         if reading is not None and reading[0] is None:
             return Understanding(UNKNOWN, volunteered, reading[1] * scale, u.quote)
         if reading is not None:
-            return Understanding(ANSWER, {**reading[0], **volunteered}, reading[1] * scale, u.quote)
+            signs = {k: v for k, v in reading[0].items() if v is not False or not said_yes}
+            return Understanding(ANSWER, {**signs, **volunteered}, reading[1] * scale, u.quote)
         if volunteered:
             return Understanding(ANSWER, volunteered, 0.9 * scale, u.quote)
         return Understanding(UNCLEAR, quote=u.quote)
@@ -323,15 +349,8 @@ class Understander:
         """
         if q.kind not in ("yesno", "choice"):
             return None  # numbers and times have their own ("two days, no, three": the unit carries over)
-        cut = None
-        for m in self._correction_re.finditer(text):
-            if text[:m.start()].strip(" ,.;:!?-—–"):  # something was said before it
-                cut = m.end()
-        if q.kind != "yesno":
-            for m in self._no_correction_re.finditer(text):
-                if text[:m.start()].strip(" ,.;:!?-—–") and (cut is None or m.end() > cut):
-                    cut = m.end()
-        if cut is None or not text[cut:].strip(" ,.;:!?-—–"):
+        cut = self._correction_cut(text, choice=q.kind == "choice")
+        if cut is None:
             return None
         after = self.understand(text[cut:], q.slot, asr_confidence)
         if after.intent == UNKNOWN:
@@ -348,6 +367,22 @@ class Understander:
         if q.kind == "yesno" and new is not True and (conflict or value is True):
             return None
         return after
+
+    def _correction_cut(self, text: str, choice: bool = False) -> int | None:
+        """Where the answer after the last self-correction begins ("no, wait, | yes it did"), or None
+        (no correction, or nothing said before or after it). ``choice``: a plain "no" between two
+        choices is one too ("right... no, | left")."""
+        cut = None
+        for m in self._correction_re.finditer(text):
+            if text[:m.start()].strip(" ,.;:!?-—–"):  # something was said before it
+                cut = m.end()
+        if choice:
+            for m in self._no_correction_re.finditer(text):
+                if text[:m.start()].strip(" ,.;:!?-—–") and (cut is None or m.end() > cut):
+                    cut = m.end()
+        if cut is None or not text[cut:].strip(" ,.;:!?-—–"):
+            return None
+        return cut
 
     def _answer(self, q: Question, parts: list[list[str]], flat: list[str]) -> tuple[Any, float, bool]:
         if q.kind == "yesno":
