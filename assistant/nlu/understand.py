@@ -164,7 +164,7 @@ class Understander:
         the conversation asks about each open slot on its own. Never is a slot set to "no" unless
         the person said no to all of them or described that slot as fine.
 
-        A self-correction ("no, wait, yes, I can't feel my inner thighs") is read as on one question
+        A self-correction ("no, wait, yes, I can't feel my inner thighs") is read as it is on one question
         (see :meth:`_corrected`): a sign named after it counts, and a no followed by a correction
         that is not understood is asked again.
         """
@@ -175,6 +175,7 @@ class Understander:
         after = self._screen(text[cut:], slots, asr_confidence)
         if after.intent == UNKNOWN or (after.intent == ANSWER and any(after.slots.get(s) is True for s in slots)):
             return replace(after, quote=whole.quote)
+
         def rules_out(u: Understanding) -> bool:
             return u.intent == ANSWER and all(u.slots.get(s) is False for s in slots)
 
