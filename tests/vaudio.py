@@ -196,8 +196,7 @@ class VirtualAudio:
         return not self.stopped and not _alive(self.pid)
 
     def log_tail(self, lines: int = 5) -> str:
-        log = self.dir / "pulse.log"
-        return " | ".join(log.read_text(errors="replace").strip().splitlines()[-lines:]) if log.exists() else "(no log)"
+        return _log_tail(self.dir, lines) or "(no log)"
 
     def revive(self) -> bool:
         """Start the daemon again if it died on its own (not by :meth:`stop`); True if it had to.
@@ -219,14 +218,19 @@ class VirtualAudio:
         self.pid = _launch(self.dir, self.saved_env)
 
 
+def _log_tail(d: Path, lines: int) -> str:
+    """The daemon log's last ``lines`` lines in ``d``, joined by " | " ("" where there is none)."""
+    log = d / "pulse.log"
+    return " | ".join(log.read_text(errors="replace").strip().splitlines()[-lines:]) if log.exists() else ""
+
+
 def _launch(d: Path, saved: dict[str, str | None]) -> int:
     """Start pulseaudio with the files in ``d`` (env already set); return its PID."""
 
     def fail(reason: str) -> VirtualAudioUnavailable:
         _restore_env(saved)
-        log = d / "pulse.log"
-        tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
-        return VirtualAudioUnavailable(f"{reason}: {' | '.join(tail)}" if tail else reason)
+        tail = _log_tail(d, 3)
+        return VirtualAudioUnavailable(f"{reason}: {tail}" if tail else reason)
 
     # a killed daemon may linger as a zombie (no init reaping it in a container),
     # and pulseaudio then refuses to start, taking the old PID file for a live daemon
