@@ -74,6 +74,24 @@ def test_volunteered_slots(nlu: Understander) -> None:
     assert u.slots == {"quality": "sharp", "leg_symptoms": True, "spreading": True, "side": "left"}
 
 
+@pytest.mark.parametrize("text,slot", [
+    ("my bum has gone to sleep", "saddle_numbness"),
+    ("like my backside has gone dead", "saddle_numbness"),
+    ("my foot has gone to sleep", "leg_symptoms"),
+])
+def test_gone_to_sleep_is_numbness_where_numbness_is_asked(nlu: Understander, text: str, slot: str) -> None:
+    assert nlu.understand(text, slot).slots[slot] is True
+
+
+@pytest.mark.parametrize("text,slot", [
+    ("I'd gone to sleep and then it woke me", "night_pain"),
+    ("about two hours, I had gone to sleep after", "hours_since_workout"),
+])
+def test_gone_to_sleep_said_in_passing_is_not_numbness(nlu: Understander, text: str, slot: str) -> None:
+    u = nlu.understand(text, slot)
+    assert "saddle_numbness" not in u.slots and "leg_symptoms" not in u.slots, u.slots
+
+
 def test_volunteered_no_never_fills_a_warning_sign(nlu: Understander) -> None:
     u = nlu.understand("just stiff, my legs feel fine", "quality")
     assert u.slots == {"quality": "dull"}
