@@ -63,9 +63,6 @@ class Question:
     sides_differ: bool = False
     #: the sign is something a leg cannot do: "I can stand on it" is never read as the sign by the model
     ability: bool = False
-    #: answer phrasings that count only when this question is asked, never said in passing ("gone to
-    #: sleep" is numbness when asked about it, and where you were at night anywhere else)
-    asked_only: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -212,9 +209,6 @@ def _load_question(slot: str, raw: Any, path: Path) -> Question:
     for w, n in words.items():
         need(isinstance(n, int), path, f"{entry}.words.{w}", "must be a whole number")
     confirm = raw.get("confirm")
-    asked_only = frozenset(str_list(raw["asked_only"], path, f"{entry}.asked_only") if "asked_only" in raw else ())
-    stray = asked_only - {p for phrases in answers.values() for p in phrases}
-    need(not stray, path, f"{entry}.asked_only", f"not among the answers: {sorted(stray)}")
     return Question(
         slot=slot, kind=kind, topic=text_of(raw["topic"], path, f"{entry}.topic"),
         prompt=text_of(raw["prompt"], path, f"{entry}.prompt"), reask=text_of(raw["reask"], path, f"{entry}.reask"),
@@ -225,7 +219,6 @@ def _load_question(slot: str, raw: Any, path: Path) -> Question:
         spoken=str_list(raw["spoken"], path, f"{entry}.spoken") if "spoken" in raw else (),
         inclusive=_inclusive(raw.get("inclusive"), answers, path, entry),
         sides_differ=bool(raw.get("sides_differ", False)), ability=bool(raw.get("ability", False)),
-        asked_only=asked_only,
     )
 
 

@@ -84,11 +84,6 @@ class Understander:
                               lang.minor_words, loose=True)
             for slot, q in lang.questions.items()
         }
-        self.in_passing: dict[str, PhraseIndex] = {  # what may fill a slot while another is asked
-            slot: PhraseIndex(((p, value) for value, phrases in q.answers.items() for p in phrases
-                               if p not in q.asked_only), fold, lang.minor_words, loose=True)
-            for slot, q in lang.questions.items()
-        }
         self._fold = fold
         self._question_words = frozenset(normalize(w) for w in lang.question_words)
         self._ruled_out = frozenset(fold(normalize(w)) for w in lang.ruled_out_words)
@@ -490,7 +485,7 @@ class Understander:
         for slot, q in self.lang.questions.items():
             if slot == exclude or q.kind in ("number", "duration"):
                 continue
-            matches = [m for m in self._find(self.in_passing[slot], parts)
+            matches = [m for m in self._find(self.descriptive[slot], parts)
                        if m.exact and not m.negated and len(m.phrase) >= q.volunteer_min_words]
             if matches and max(len(m.phrase) for m in matches) < SPECIFIC_PHRASE and self.described \
                     and slot not in self._red_flags and not self.described.about(text, (slot,), VOLUNTEER_TOPIC):
