@@ -202,6 +202,7 @@ def test_score_on_ten(nlu: Understander) -> None:
     ("suddenly, actually no, it built up slowly", "onset", "gradual"),
     ("no, actually they're fine", "leg_weakness", False),
     ("yes, actually it's been a bit weird", "leg_weakness", True),
+    ("no, wait, I can't feel much when I wipe", "saddle_numbness", True),  # not the "no" it began with
 ])
 def test_a_self_correction_is_the_answer(nlu: Understander, text: str, slot: str, value: object) -> None:
     u = nlu.understand(text, slot)
@@ -211,7 +212,6 @@ def test_a_self_correction_is_the_answer(nlu: Understander, text: str, slot: str
 
 @pytest.mark.parametrize("text,slot,intent", [
     ("yes, actually no", "leg_weakness", "unclear"),                     # a sign taken back: asked again
-    ("no, wait, I can't feel much when I wipe", "saddle_numbness", "unclear"),  # not the "no" it began with
     ("no, actually I'm not sure", "bladder_bowel", "unknown"),
 ])
 def test_a_correction_never_lands_on_the_unsafe_side(nlu: Understander, text: str, slot: str, intent: str) -> None:
@@ -408,8 +408,8 @@ def test_words_that_answer_nothing_are_never_taken_as_answers(lang, nlu: Underst
 
 def test_chatter_is_seldom_taken_as_an_answer(lang, nlu: Understander) -> None:
     """Other people talking, put to every question: 21.5 % were taken as answers when the meaning
-    model read whatever no topic dominated, 6.9 % with the topic head alone, 5.7 % now that the
-    nearest examples must agree."""
+    model read whatever no topic dominated, 6.9 % with the topic head alone, 5.4-5.7 % (by the
+    retrained heads) now that the nearest examples must agree."""
     from assistant.bench.wording import non_answers
 
     tries, taken = non_answers(lang, nlu)["chatter"]
@@ -438,6 +438,103 @@ def test_descriptions_near_the_chatter_are_still_read(nlu: Understander, text: s
     """Answers in others' words that lie nearest to the chatter of all those the model reads (within
     0.035 of it): still the sign."""
     assert nlu.understand(text, slot).slots.get(slot) is True
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("don't reckon so", False), ("I don't reckon so", False), ("don't think so", False), ("doubt it", False),
+    ("not as far as I know", False), ("not particularly", False), ("not even a little", False),
+    ("reckon so", True), ("I guess so", True), ("I suppose so", True), ("afraid so", True), ("ja", True),
+    ("mm hmm", True), ("for sure", True), ("a tad", True), ("a wee bit", True),
+])
+def test_everyday_short_answers_to_a_warning_sign(nlu: Understander, text: str, expected: bool) -> None:
+    """How people say yes and no without the words (typed: each had been asked again, and "not even
+    a little" was a bladder sign); the same at every yes/no question, as they come from common.yaml."""
+    for slot in ("bladder_bowel", "leg_weakness", "night_pain"):
+        u = nlu.understand(text, slot)
+        assert (u.intent, u.slots.get(slot)) == ("answer", expected), (slot, u)
+
+
+@pytest.mark.parametrize("text", ["beats me", "I'd have to check", "can't really say"])
+def test_everyday_dont_know_is_not_no(nlu: Understander, text: str) -> None:
+    assert nlu.understand(text, "saddle_numbness").intent == "unknown"
+
+
+@pytest.mark.parametrize("text,slot,expected", [
+    ("no, it is only in the lower back, not going anywhere else", "spreading", False),
+    ("no, legs are okay, it is only my lower back that is paining", "leg_weakness", False),
+    ("it is, yes", "spreading", True),
+    ("yes, I have", "bladder_bowel", True),
+])
+def test_an_echo_gives_way_to_the_opposite_said_plainly(nlu: Understander, text: str, slot: str,
+                                                        expected: bool) -> None:
+    """ "It is" and "I have" are a yes said alone; opening a sentence after a plain "no" they are not
+    (the first was a spreading pain, the second asked again)."""
+    assert nlu.understand(text, slot).slots.get(slot) is expected
+
+
+def test_an_echo_alone_after_a_no_is_still_two_answers(nlu: Understander) -> None:
+    """ "No, I have": nothing follows the echo, so it is an answer of its own; asked again."""
+    assert nlu.understand("no, I have", "bladder_bowel").intent == "unclear"
+
+
+@pytest.mark.parametrize("text,slots", [
+    ("there's a weakness in my left leg that worries me", ("bladder_bowel", "saddle_numbness")),
+    ("a bit of tingling in my groin, it's probably nothing", ("bladder_bowel", "saddle_numbness")),
+    ("my legs went wobbly on the stairs but I'm okay now", ("leg_weakness", "one_leg_weight")),
+])
+def test_a_sign_named_is_never_ruled_out_by_the_model(nlu: Understander, text: str,
+                                                      slots: tuple[str, ...]) -> None:
+    """The screens' model weighs the whole sentence more than its key word ("bit of numbness round my
+    privates, which is freaking me out" was "no" to both emergency signs at 0.76): an answer that
+    names a sign word, not denied, rules nothing out."""
+    u = nlu.understand_screen(text, list(slots))
+    assert False not in u.slots.values(), u
+
+
+def test_a_lack_of_power_is_not_ruled_out_by_the_model(nlu: Understander) -> None:
+    """ "No power" names weakness as "weak" does; the model read the whole sentence as a "no"."""
+    u = nlu.understand("both my legs feel like there's no power in them, weird", "leg_weakness")
+    assert u.slots.get("leg_weakness") is not False
+    assert nlu.understand("full power in my legs, no problem", "leg_weakness").slots.get("leg_weakness") is False
+
+
+def test_a_sign_word_denied_still_rules_out(nlu: Understander) -> None:
+    u = nlu.understand_screen("no numbness, just sore", ["bladder_bowel", "saddle_numbness"])
+    assert u.slots == {"bladder_bowel": False, "saddle_numbness": False}
+
+
+def test_a_no_cried_out_after_a_description_is_not_the_answer(nlu: Understander) -> None:
+    """ "When I step onto it, ah, no, ...": the "no" comes after the person began describing, as a
+    cry; it had been the answer (no trouble standing: an urgent sign read as normal)."""
+    u = nlu.understand("when I step onto it, ah, no, I have to hold the door frame", "one_leg_weight")
+    assert u.slots.get("one_leg_weight") is not False
+    assert nlu.understand("honestly, no", "one_leg_weight").slots.get("one_leg_weight") is False
+    # a word of the transcriber's own before a real "no" (a held-out "no" in clanking) is not a description
+    assert nlu.understand("Hello, no, no", "leg_weakness").slots.get("leg_weakness") is False
+
+
+def test_a_late_no_followed_by_all_is_well_is_the_answer(nlu: Understander) -> None:
+    """The transcriber lost the start of a long answer ("dling in my legs, no, I slept fine"): a "no"
+    followed by "fine" still answers the screen."""
+    u = nlu.understand_screen("dling in my legs, no, I slept fine",
+                              ["spreading", "leg_symptoms", "movement", "night_pain"])
+    assert set(u.slots.values()) == {False}
+
+
+@pytest.mark.parametrize("text", ["I haven't stood up yet, still on the mat",
+                                  "still lying down, haven't put weight on it"])
+def test_not_having_stood_yet_is_not_no(nlu: Understander, text: str) -> None:
+    """ "I haven't" opened these, and was their "no"."""
+    u = nlu.understand(text, "one_leg_weight")
+    assert (u.intent, u.slots.get("one_leg_weight")) == ("unknown", None)
+
+
+def test_a_hedge_before_a_description_read_as_no_is_the_sign(nlu: Understander) -> None:
+    """The meaning model reads "my legs are just tired from squats" as no weakness; opened with
+    "kind of", the answer is a partial yes, and the riskier reading holds."""
+    assert nlu.understand("my legs are just tired from squats", "leg_weakness").slots.get("leg_weakness") is False
+    hedged = nlu.understand("kind of, my legs are just tired from squats", "leg_weakness")
+    assert hedged.slots.get("leg_weakness") is True
 
 
 @pytest.mark.parametrize("text,slot,expected", [

@@ -33,10 +33,14 @@ TOPIC_LEAST = 0.01
 #: question (``other:`` in meanings.yaml, commands, FAQ), less this margin (cosine of the nearest
 #: example of each). Why: the topic head, one linear model, let through chatter a microphone hears in
 #: a home gym ("the wifi is down again" a weak leg, "please subscribe to the channel" a bladder
-#: sign); the nearest examples tell it apart better. On every answers file and the chatter of
-#: tests/non-answers.yaml (docs/benchmarks.md): no answer read by the model lies below -0.035, and
-#: 33 of the 93 chatter readings lie below the margin.
-NEAREST_MARGIN = -0.05
+#: sign); the nearest examples tell it apart better. Measured on every answers file (2,540 answers,
+#: three sets written unseen) and the chatter of tests/non-answers.yaml (docs/benchmarks.md): no
+#: answer was lost at margins from -0.05 to -0.01; -0.03 keeps a step of room and takes chatter
+#: taken as an answer 95 -> 89 of 1,560 with the meaning model trained on 2026-12-07.
+NEAREST_MARGIN = -0.03
+#: An answer that opens with a hedge and that the model reads as "no" is the sign, at this share of
+#: the model's confidence (a conflict: the riskier reading, held less surely).
+HEDGED_SIGN = 0.8
 #: A screen's model naming one of its signs: the topic model must give that sign at least this.
 SIGN_TOPIC = 0.2
 #: A doctor-level sign said in passing with a short phrase: the topic model must give it at least this.
@@ -67,6 +71,10 @@ class DescriptionReader:
         self._denials = frozenset(normalize(w) for w in lang.negators) - {"no", "nope"}
         self._able = frozenset(normalize(w) for w in lang.ability_words)
         self._limits = frozenset(normalize(w) for w in (*lang.ability_limits, *lang.negators, *lang.weakeners))
+        self._hedges = tuple(normalize(h) for h in lang.hedges)
+        self._signs = frozenset(normalize(w) for w in lang.sign_words)
+        self._lacks = frozenset(normalize(w) for w in lang.lack_words)
+        self._filler_words = frozenset(normalize(f) for f in lang.fillers if " " not in normalize(f))
         self._nearest: tuple[np.ndarray, np.ndarray] | None = None  # examples' vectors and labels, on first use
 
     def nearer_question(self, text: str, slots: Sequence[str]) -> float:
@@ -102,6 +110,28 @@ class DescriptionReader:
                 if t in self._fine and any(w in self._denials for w in clause[max(0, i - 3):i]):
                     return True
         return False
+
+    def names_a_sign(self, text: str) -> bool:
+        """A word that names a warning sign ("numbness") stands in the answer, with no denial in the
+        three words before it ("no numbness" is denied), or a lack ("no power in them"): the model,
+        which weighs the whole sentence, must not rule a sign out then."""
+        for clause in clauses(text):
+            for i, t in enumerate(clause):
+                if t in self._signs and not any(w in self._denials or w == "no" for w in clause[max(0, i - 3):i]):
+                    return True
+                if t in self._lacks and i > 0 and clause[i - 1] == "no":
+                    return True
+        return False
+
+    def hedged(self, text: str) -> bool:
+        """The answer opens with a hedge ("kind of, I'm limping cos I can't trust the one side"): a
+        partial yes, so the model's "no" to the rest (0.91 for that answer, from a mean of word
+        vectors) does not rule the sign out."""
+        said = tokens(text)
+        while said and said[0] in self._filler_words:  # "um, sort of"
+            said = said[1:]
+        opening = " ".join(said)
+        return any(opening == h or opening.startswith(h + " ") for h in self._hedges)
 
     def claims_ability(self, text: str) -> bool:
         """"I can stand on it": a clause with "can" or "able" and no negator, weakener or limit
@@ -140,7 +170,9 @@ class DescriptionReader:
                 return None  # "I can stand on it" is no trouble standing: asked again, never guessed
             bar = BAR_RISKIER
         elif q.kind == "yesno" or self.riskier.get(slot):
-            if q.kind == "yesno" and (self.weakened(text) or self.denies_fine(text)):
+            if q.kind == "yesno" and self.hedged(text):
+                return True, p * HEDGED_SIGN  # "kind of, ...": a partial yes, whatever the rest reads as
+            if q.kind == "yesno" and (self.weakened(text) or self.denies_fine(text) or self.names_a_sign(text)):
                 return None  # "no" to a sign; not "gradual" ("could barely sit up")
             bar = BAR_RULES_OUT  # "no" to a sign, "dull", "gradual", "better": rules something out
         else:
@@ -163,6 +195,7 @@ class DescriptionReader:
             return ({label: True}, p) if self.about(text, (label,), SIGN_TOPIC) else None
         if label == UNKNOWN and p >= BAR_UNSURE:
             return None, p
-        if label == "no" and p >= BAR_RULES_OUT and not self.weakened(text) and not self.denies_fine(text):
+        if label == "no" and p >= BAR_RULES_OUT and not (self.weakened(text) or self.denies_fine(text)
+                                                          or self.names_a_sign(text)):
             return {s: False for s in slots}, p
         return None

@@ -136,6 +136,9 @@ class Language:
     other_words: tuple[str, ...] = ()  #: "the other one": after ruling one choice out, the one left
     contrast_words: tuple[str, ...] = ()  #: "but", "except": what follows sets itself against what came before
     weakeners: tuple[str, ...] = ()  #: "barely", "hardly": "can barely stand" is trouble standing, not able to
+    echoes: tuple[str, ...] = ()  #: "it is", "I have": a yes or no that echoes the question's verb
+    sign_words: tuple[str, ...] = ()  #: "numb", "weak": said, not denied, the model never rules a sign out
+    lack_words: tuple[str, ...] = ()  #: "power", "feeling": after "no", a sign the same way
     one_as_thing_after: tuple[str, ...] = ()  #: "a bad one", "that one": "one" is a thing there, not a score
     corrections: tuple[str, ...] = ()  #: "no, wait, yes": what follows one replaces what came before
     ability_words: tuple[str, ...] = ()  #: "can", "able": "I can stand on it" claims what a leg sign denies
@@ -289,7 +292,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
     extra = {k: str_list(common.get(k), cpath, k) for k in ("hedges", "not_yet", "minor_words", "question_words",
                                                              "ruled_out_words", "other_words", "contrast_words",
                                                              "weakeners", "one_as_thing_after", "corrections",
-                                                             "ability_words", "ability_limits")}
+                                                             "ability_words", "ability_limits", "echoes",
+                                                             "sign_words", "lack_words")}
     forms_raw = common.get("word_forms")
     need(isinstance(forms_raw, dict) and forms_raw, cpath, "word_forms", "must map a word to its other forms")
     word_forms: dict[str, str] = {}
@@ -392,7 +396,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         screens=screens, plan=plan, context=context, hedges=extra["hedges"], not_yet=extra["not_yet"],
         word_forms=word_forms, minor_words=extra["minor_words"], question_words=extra["question_words"],
         ruled_out_words=extra["ruled_out_words"], other_words=extra["other_words"],
-        contrast_words=extra["contrast_words"], weakeners=extra["weakeners"],
+        contrast_words=extra["contrast_words"], weakeners=extra["weakeners"], echoes=extra["echoes"],
+        sign_words=extra["sign_words"], lack_words=extra["lack_words"],
         one_as_thing_after=extra["one_as_thing_after"], corrections=extra["corrections"],
         ability_words=extra["ability_words"], ability_limits=extra["ability_limits"], examples=examples,
         weekdays={k: int(v) for k, v in moments["weekdays"].items()}, parts_of_day=moments["parts_of_day"],

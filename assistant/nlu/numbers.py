@@ -7,6 +7,7 @@ seven" -> the higher, the safer reading), units, and day words ("last night").
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from typing import Callable, Collection, Mapping, Sequence
@@ -92,7 +93,8 @@ COUNTING = 3
 
 def parse_pain(toks: Sequence[str], words: PhraseIndex, low: float = 0, high: float = 10,
                units: Collection[str] = (), thing_after: Collection[str] = ()) -> int | None:
-    """A 0-10 score: the highest number said ("six or seven" -> 7), else a word like "moderate".
+    """A 0-10 score: the highest number said ("six or seven" -> 7, "six and a half" -> 7), else a word
+    like "moderate".
 
     Returns None when nothing usable was said; a number outside the scale is not guessed at, nor
     are three different numbers or more: that is counting ("one, two, three, four"), or other people
@@ -104,9 +106,12 @@ def parse_pain(toks: Sequence[str], words: PhraseIndex, low: float = 0, high: fl
     if len(set(nums)) >= COUNTING:
         return None
     if nums:
-        top = max(nums)
-        if low <= top <= high:
-            return int(round(top))
+        halves = [n + 0.5 for i, t in enumerate(toks) if (n := _num(t)) is not None
+                  and toks[i + 1:i + 4] in (["and", "a", "half"], ["and", "half"], ["and", "half", "ish"])]
+        top = max(nums + halves)
+        if low <= top <= high + 0.5:  # "ten and a half" is the top of the scale
+            # "six and a half" is 7, the higher, as "six or seven" is (round() gave 6)
+            return min(math.ceil(top), int(high))
         return None
     matches = words.find(toks)
     if matches:

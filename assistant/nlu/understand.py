@@ -58,6 +58,11 @@ class Understanding:
     conflict: bool = False  #: the answer said two opposite things ("yes... no")
 
 
+#: A "no" after this many words that are not plain answers is a cry inside a description ("when I put
+#: my foot down it's like, ooh, no, I've got to grab the wall"), not the answer; after fewer it is the
+#: answer ("Hello, no, no", a real "no" in clanking the transcriber began with a word of its own).
+CRY_AFTER = 3
+
 class Understander:
     """Built once per language; understands utterances for any open question."""
 
@@ -89,6 +94,7 @@ class Understander:
         self._ruled_out = frozenset(fold(normalize(w)) for w in lang.ruled_out_words)
         self._other_words = frozenset(normalize(w) for w in lang.other_words)
         self._contrast = frozenset(w.lower() for w in lang.contrast_words)
+        self._echoes = frozenset(tuple(fold(t) for t in normalize(e).split()) for e in lang.echoes)
         words = "|".join(r"\s+".join(map(re.escape, w.lower().split())) for w in lang.corrections) or "(?!)"
         self._correction_re = re.compile(rf"\b(?:{words})\b[\s,.;:!?\-—–]*", re.IGNORECASE)
         self._no_correction_re = re.compile(r"\bno\s*[,.;:!?\-—–]+\s*", re.IGNORECASE)  # "right... no, left"
@@ -276,20 +282,40 @@ class Understander:
         "peeing is fine" says nothing about the other signs a screening question asked about.
         """
         said: set[str] = set()
-        hedged, only_plain = False, True
-        for c in parts:
+        echoed: set[str] = set()  # said only by an echo that goes on into a sentence ("it is only in my back")
+        hedged, only_plain, said_more = False, True, 0  # said_more: words before that answer nothing plainly
+        for k, c in enumerate(parts):
             spans = [(d.start, d.end) for slot in within for d in self.descriptive[slot].find(c, self.negators)]
             found = self.generic.find(c, self.negators)
             matches = [m for m in found if not m.negated and not any(a <= m.start and m.end <= b for a, b in spans)
                        and self._heads_clause(c, m, found)]
-            said |= {str(m.label) for m in matches if m.label != "hedge"}
+            for m in matches:
+                cried = said_more >= CRY_AFTER and not self._fine_follows(c[m.end:], parts[k + 1:k + 2])
+                if m.label == "no" and cried:
+                    continue  # "when I put my foot down it's like, ooh, no, ...": a cry, not the answer
+                if m.label != "hedge":
+                    (echoed if self._echo_goes_on(c, m) else said).add(str(m.label))
             hedged = hedged or any(m.label == "hedge" for m in matches)
             covered = {i for m in matches for i in range(m.start, m.end)}
             only_plain = only_plain and all(i in covered or self._fold(t) in self._filler_words
                                             for i, t in enumerate(c))
+            said_more += sum(i not in covered and self._fold(t) not in self._filler_words
+                             for i, t in enumerate(c))
+        # an echo gives way to the opposite said plainly: "no, it is only in the lower back" is a no
+        said |= {e for e in echoed if not ({"yes", "no"} - {e}) & said}
         if hedged and only_plain and "unknown" not in said:
             said.add("yes")
         return said
+
+    def _fine_follows(self, rest: list[str], after: list[list[str]]) -> bool:
+        """What follows a "no" says all is well ("..., no, I slept fine"): the "no" is an answer."""
+        words = {self._fold(t) for t in [*rest, *(t for c in after for t in c)]}
+        return bool(words & self._ruled_out) and not words & self.negators
+
+    def _echo_goes_on(self, clause: list[str], m: Match) -> bool:
+        """An echo of the question's verb ("it is", "I have") with more words after it in its clause."""
+        return tuple(m.phrase) in self._echoes and any(self._fold(t) not in self._filler_words
+                                                       for t in clause[m.end:])
 
     def _heads_clause(self, clause: list[str], m: Match, plain: list[Match]) -> bool:
         """A plain answer word answers only at the head of its clause ("no, ...", "well, yes", "yes no").
@@ -420,6 +446,8 @@ class Understander:
         red_flag = q.slot in self.riskier
         if True not in desc_vals and self._find(self.not_yet, parts):
             return None, score, False  # "I haven't been to the toilet since": cannot know yet, never "no"
+        if desc_vals == {False} and "unknown" in plain and not yes_no:
+            return None, score, False  # "maybe? can't tell if it's from my back or just tired legs"
         if desc_vals:
             if len(desc_vals) == 1 and (not yes_no or yes_no == desc_vals):
                 return next(iter(desc_vals)), score, False
