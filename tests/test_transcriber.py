@@ -235,6 +235,39 @@ def test_phrase_answers_are_transcribed_and_understood(engine, lang: Language, n
 
 
 @pytest.mark.speech
+def test_a_long_answer_is_transcribed_from_its_start(engine, lang: Language) -> None:  # type: ignore[no-untyped-def]
+    """Four sentences to a screen question, with a sure "no" before a pause in the third: the
+    transcription started at that pause (its last 2.5 s) had been taken for the whole answer,
+    "exling in my legs, no, I slept fine"."""
+    from assistant.speech.synth import synthesize
+
+    pytest.importorskip("hibari", reason="the natural voice is hibari-tts (script/setup --test installs it)")
+    said = "no, it stays in my back. no, nothing in my legs. no, I slept fine. not really, I move fine"
+    pcm = synthesize(said, voice="hibari:heart", rate=150)
+    pad = np.zeros(4800, np.int16)
+    r = engine.recognize(PcmSource(np.concatenate([pad, pcm, pad, pad, pad])), grammar_for_slot(lang, "spreading"),
+                         max_s=15.0, silence_timeout_s=5.0)
+    assert "stays in my back" in r.transcript, r.raw
+
+
+@pytest.mark.speech
+def test_a_no_then_a_correction_after_a_pause_is_one_answer(engine, lang: Language,  # type: ignore[no-untyped-def]
+                                                            nlu: Understander) -> None:
+    """ "No, nothing like that." then, after a breath, the truth: the endpointer ended on the pause,
+    the weak leg was ruled out and the rest of the answer lost."""
+    from assistant.speech.synth import synthesize
+
+    pytest.importorskip("hibari", reason="the natural voice is hibari-tts (script/setup --test installs it)")
+    pcm = synthesize("no, nothing like that. actually, my left leg did buckle on the stairs", voice="hibari:heart",
+                     rate=150)
+    pad = np.zeros(4800, np.int16)
+    r = engine.recognize(PcmSource(np.concatenate([pad, pcm, pad, pad, pad])), grammar_for_slot(lang, "leg_weakness"),
+                         max_s=15.0, silence_timeout_s=5.0)
+    assert "buckle" in r.transcript, r.raw
+    assert understood_value(nlu, "leg_weakness", r) is True, r.raw
+
+
+@pytest.mark.speech
 @pytest.mark.parametrize(("person", "level"), [("ordinary-soreness-phrases", "normal"), ("leg-weakness-phrases", "urgent")])
 def test_a_check_in_answered_only_in_phrases_ends_with_the_right_verdict(engine, lang: Language,  # type: ignore[no-untyped-def]
                                                                          person: str, level: str) -> None:

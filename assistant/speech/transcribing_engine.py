@@ -77,6 +77,9 @@ FILLER_WORDS = frozenset("you uh um er erm oh ah hmm well okay ok".split())
 HESITATIONS = frozenset("um umm uh uhm er erm hmm mm ah".split())
 #: How long (s) of quiet after a hesitation sound the answer is still waited for.
 HESITATION_WAIT_S = 4.0
+#: How long (s) after a "no" said in words the person may still go on (see may_go_on): the endpointer
+#: hears a start 0.3 s into speech, so a pause of up to about a second is bridged.
+GO_ON_WAIT_S = 0.6
 #: Words that, heard wrongly, could hide a red flag: transcribed even on the fast path.
 CAUTIOUS_WORDS = ("no",)
 #: The classifier's words that are commands, not answers ("stop"): a second listen never takes them.
@@ -262,6 +265,15 @@ def question_prompt(phrases: Sequence[str]) -> str | None:
     return ", ".join(singles) + "." if singles else None
 
 
+def answer_start(samples: np.ndarray, speech_start: float | None) -> float:
+    """Where the answer starts (s): the endpointer's start or the first loud stretch's, whichever is
+    earlier (the endpointer needs 0.3 s of speech to start, and a short "nope" before a pause came
+    too early for it)."""
+    start = speech_start if speech_start is not None else 0.0
+    loud = speech_span(samples)
+    return min(start, loud.start / SAMPLE_RATE) if loud.end > loud.start else start
+
+
 #: Audio (s) handed to a speculative transcription: the sure word lies within (it is at most 1.6 s).
 SPECULATE_S = 2.5
 
@@ -301,10 +313,15 @@ class _Speculation:
         self._result = [run(np.array(samples[-int(SPECULATE_S * SAMPLE_RATE):]))]
         return self._result[0]
 
-    def covers(self, speech_end_s: float | None) -> bool:
-        """No speech after the audio it transcribes (the endpointer's end of speech lies before it)."""
+    def covers(self, speech_start_s: float, speech_end_s: float | None) -> bool:
+        """The answer lies inside the audio it transcribes: no speech after it (the endpointer's end
+        of speech lies before its end), and none before it. Why the start: a four-sentence answer
+        ("no, it stays in my back. no, nothing in my legs. no, I slept fine") paused after a sure
+        "no" in its third sentence, and its last 2.5 s alone, "...ling in my legs, no, I slept fine",
+        had been taken for the whole answer."""
         return self.word is not None and self.kept and speech_end_s is not None and \
-            speech_end_s * SAMPLE_RATE <= self.upto
+            speech_end_s * SAMPLE_RATE <= self.upto and \
+            (speech_start_s - LEAD_S) * SAMPLE_RATE >= self.upto - int(SPECULATE_S * SAMPLE_RATE)
 
     def result(self) -> Transcript | None:
         if self._thread is not None:
@@ -337,11 +354,7 @@ class TranscribingRecognizer(PcmMixin):
         for it ("nope, just my back hurts" was written "just my back hurts"). ``gate``: the room's
         steady sound taken out first (:mod:`assistant.speech.second_ear`).
         """
-        start = speech_start if speech_start is not None else 0.0
-        loud = speech_span(samples)
-        if loud.end > loud.start:
-            start = min(start, loud.start / SAMPLE_RATE)
-        first = max(0, int((start - LEAD_S) * SAMPLE_RATE))
+        first = max(0, int((answer_start(samples, speech_start) - LEAD_S) * SAMPLE_RATE))
         audio = gated(samples[first:], quietest_stretch(samples)) if gate else samples[first:]
         return self.transcriber.transcribe(audio, question_prompt(phrases or ()))
 
@@ -404,6 +417,8 @@ class TranscribingRecognizer(PcmMixin):
         first, said = self._listen_once(source, phrases, max_s=max_s, silence_timeout_s=silence_timeout_s)
         hesitated = said is not None and said.hesitation() and set(first.transcript.split()) <= HESITATIONS
         left = max_s - first.audio_s
+        if not hesitated and left >= 1.0 and self.may_go_on(first, said, phrases):
+            return self._went_on(source, phrases, first, left)
         if not hesitated or left < 1.0:
             return first
         more, _ = self._listen_once(source, phrases, max_s=left, silence_timeout_s=min(HESITATION_WAIT_S, left))
@@ -411,6 +426,27 @@ class TranscribingRecognizer(PcmMixin):
         if not more.heard_speech:
             return replace(first, **spent)
         return replace(more, **spent, raw=f"after a hesitation: {more.raw}")
+
+    @staticmethod
+    def may_go_on(first: Recognition, said: Heard | None, phrases: Sequence[str] | None) -> bool:
+        """A "no" said in words to a yes/no question ("no, nothing like that"; not "no, no"): the
+        person may go on after a pause ("... actually, my left leg did buckle on the stairs"), which
+        the endpointer, ending on 0.3 s of quiet, had cut off: the sign was ruled out, the rest lost."""
+        return said is not None and bool(first.transcript) and "no" in (phrases or ()) \
+            and said.polarity() == "no" and any(w not in NO_WORDS and w not in FILLER_WORDS for w in said.words)
+
+    def _went_on(self, source: AudioSourceLike, phrases: Sequence[str] | None, first: Recognition,
+                 left: float) -> Recognition:
+        """``first``, and what was said after it within :data:`GO_ON_WAIT_S`, as one answer."""
+        more, _ = self._listen_once(source, phrases, max_s=left, silence_timeout_s=min(GO_ON_WAIT_S, left))
+        spent = {"audio_s": first.audio_s + more.audio_s, "compute_s": first.compute_s + more.compute_s}
+        if not more.heard_speech or not more.transcript:
+            waited = None if first.endpoint_s is None else first.endpoint_s + more.audio_s
+            return replace(first, **spent, endpoint_s=waited)
+        text = f"{first.transcript}. {more.transcript}"
+        conf = min(first.confidence, more.confidence)
+        return replace(more, transcript=text, confidence=conf, words=[(w, conf) for w in text.split()], **spent,
+                       raw=f"{first.raw} || went on: {more.raw}")
 
     def _listen_once(self, source: AudioSourceLike, phrases: Sequence[str] | None, *, max_s: float,
                      silence_timeout_s: float) -> tuple[Recognition, Heard | None]:
@@ -500,7 +536,7 @@ class TranscribingRecognizer(PcmMixin):
                                raw=f"answers:{word.label}:{word.confidence:.2f} (fast; "
                                    f"checked: {checked.get('text', '').strip()!r})"), None
         speech_end = utt.speech_end if not tap.ended_by_level else tap.fell_at_s
-        said_early = guess.result() if guess.covers(speech_end) else None
+        said_early = guess.result() if guess.covers(answer_start(samples, utt.speech_start), speech_end) else None
         if said_early is not None:
             word = guess.word
             spent[0] += said_early.compute_s
