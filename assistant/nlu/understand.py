@@ -290,9 +290,11 @@ class Understander:
             matches = [m for m in found if not m.negated and not any(a <= m.start and m.end <= b for a, b in spans)
                        and self._heads_clause(c, m, found)]
             for m in matches:
-                cried = said_more >= CRY_AFTER and not self._fine_follows(c[m.end:], parts[k + 1:k + 2])
-                if m.label == "no" and cried:
-                    continue  # "when I put my foot down it's like, ooh, no, ...": a cry, not the answer
+                # "when I put my foot down it's like, ooh, no, ...": a cry, not the answer; but in
+                # "..., no, I slept fine" what follows says all is well, so the "no" is the answer
+                if m.label == "no" and said_more >= CRY_AFTER and \
+                        not self._all_is_well([*c[m.end:], *(t for n in parts[k + 1:k + 2] for t in n)]):
+                    continue
                 if m.label != "hedge":
                     (echoed if self._echo_goes_on(c, m) else said).add(str(m.label))
             hedged = hedged or any(m.label == "hedge" for m in matches)
@@ -307,9 +309,9 @@ class Understander:
             said.add("yes")
         return said
 
-    def _fine_follows(self, rest: list[str], after: list[list[str]]) -> bool:
-        """What follows a "no" says all is well ("..., no, I slept fine"): the "no" is an answer."""
-        words = {self._fold(t) for t in [*rest, *(t for c in after for t in c)]}
+    def _all_is_well(self, toks: Sequence[str]) -> bool:
+        """The words say all is well ("they're fine", "I slept fine"): a word such as "fine" and no negator."""
+        words = {self._fold(t) for t in toks}
         return bool(words & self._ruled_out) and not words & self.negators
 
     def _echo_goes_on(self, clause: list[str], m: Match) -> bool:
@@ -384,8 +386,7 @@ class Understander:
             return after
         new = after.slots.get(q.slot, _UNCLEAR)
         if after.intent != ANSWER or after.conflict or new is _UNCLEAR:
-            rest = {self._fold(t) for c in clauses(text[cut:]) for t in c}
-            agrees = bool(rest & self._ruled_out) and not rest & self.negators  # "no, actually they're fine"
+            agrees = self._all_is_well([t for c in clauses(text[cut:]) for t in c])  # "no, actually they're fine"
             if q.kind == "yesno" and value is False and not conflict and not agrees:
                 return Understanding(UNCLEAR, conflict=True)
             return None

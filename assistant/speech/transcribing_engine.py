@@ -421,11 +421,16 @@ class TranscribingRecognizer(PcmMixin):
             return self._went_on(source, phrases, first, left)
         if not hesitated or left < 1.0:
             return first
-        more, _ = self._listen_once(source, phrases, max_s=left, silence_timeout_s=min(HESITATION_WAIT_S, left))
-        spent = {"audio_s": first.audio_s + more.audio_s, "compute_s": first.compute_s + more.compute_s}
+        more, spent = self._listen_more(source, phrases, first, left, HESITATION_WAIT_S)
         if not more.heard_speech:
             return replace(first, **spent)
         return replace(more, **spent, raw=f"after a hesitation: {more.raw}")
+
+    def _listen_more(self, source: AudioSourceLike, phrases: Sequence[str] | None, first: Recognition,
+                     left: float, wait_s: float) -> tuple[Recognition, dict[str, float]]:
+        """Listening again after ``first`` (up to ``wait_s`` of quiet), and the audio and compute both took."""
+        more, _ = self._listen_once(source, phrases, max_s=left, silence_timeout_s=min(wait_s, left))
+        return more, {"audio_s": first.audio_s + more.audio_s, "compute_s": first.compute_s + more.compute_s}
 
     @staticmethod
     def may_go_on(first: Recognition, said: Heard | None, phrases: Sequence[str] | None) -> bool:
@@ -438,8 +443,7 @@ class TranscribingRecognizer(PcmMixin):
     def _went_on(self, source: AudioSourceLike, phrases: Sequence[str] | None, first: Recognition,
                  left: float) -> Recognition:
         """``first``, and what was said after it within :data:`GO_ON_WAIT_S`, as one answer."""
-        more, _ = self._listen_once(source, phrases, max_s=left, silence_timeout_s=min(GO_ON_WAIT_S, left))
-        spent = {"audio_s": first.audio_s + more.audio_s, "compute_s": first.compute_s + more.compute_s}
+        more, spent = self._listen_more(source, phrases, first, left, GO_ON_WAIT_S)
         if not more.heard_speech or not more.transcript:
             waited = None if first.endpoint_s is None else first.endpoint_s + more.audio_s
             return replace(first, **spent, endpoint_s=waited)
