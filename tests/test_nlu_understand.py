@@ -545,3 +545,37 @@ def test_a_hedge_before_a_description_read_as_no_is_the_sign(nlu: Understander) 
 ])
 def test_lone_words_that_do_answer_still_do(nlu: Understander, text: str, slot: str, expected: object) -> None:
     assert nlu.understand(text, slot).slots.get(slot) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("no idea, nothing I've felt before", None),  # "nothing" was read as a 0
+    ("hard to score it, I've nothing to compare it to", None),
+    ("Depends whether I'm lying down or standing, I can't give you one number.", "unclear"),  # was a 1
+    ("not sure, moderate I guess", 5),  # a word estimate with a doubt stands
+    ("I don't know, maybe a six", 6),
+])
+def test_a_score_doubted_is_not_a_low_score(nlu: Understander, text: str, expected: object) -> None:
+    u = nlu.understand(text, "pain_score")
+    assert (u.intent if expected == "unclear" else u.slots.get("pain_score", "unclear")) == expected
+
+
+@pytest.mark.parametrize("text,slot", [
+    ("not sure, I took ibuprofen so I can't tell if it's better or just masked", "trend"),
+    ("I can't tell whether it's sharp or just an ache", "quality"),
+    ("Erm, I genuinely can't tell whether it's one spot or all over.", "localized"),
+])
+def test_a_value_named_inside_a_doubt_is_not_the_answer(nlu: Understander, text: str, slot: str) -> None:
+    u = nlu.understand(text, slot)
+    assert (u.intent, u.slots.get(slot)) == ("unknown", None)
+
+
+def test_a_doubt_does_not_hide_a_sign_described_after_it(nlu: Understander) -> None:
+    u = nlu.understand("I don't know if it matters but my left leg gave way", "leg_weakness")
+    assert u.slots.get("leg_weakness") is True
+
+
+def test_a_trend_ends_where_it_stands_but_a_side_does_not(nlu: Understander) -> None:
+    """Named both ways, the trend said last is now; two sides named stay for the person to settle."""
+    assert nlu.understand("I thought it'd ease but it's ramping up", "trend").slots.get("trend") == "worse"
+    assert nlu.understand("worse this morning, better now", "trend").slots.get("trend") == "better"
+    assert nlu.understand("left mostly, but the right too", "side").slots.get("side") in (None, "both")

@@ -63,6 +63,9 @@ class Question:
     sides_differ: bool = False
     #: the sign is something a leg cannot do: "I can stand on it" is never read as the sign by the model
     ability: bool = False
+    #: answers move through time ("I thought it'd ease but it's ramping up"): named both ways, the
+    #: value named last is where things stand now
+    last_said_wins: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,8 @@ class Language:
     sign_words: tuple[str, ...] = ()  #: "numb", "weak": said, not denied, the model never rules a sign out
     lack_words: tuple[str, ...] = ()  #: "power", "feeling": after "no", a sign the same way
     one_as_thing_after: tuple[str, ...] = ()  #: "a bad one", "that one": "one" is a thing there, not a score
+    one_as_thing_before: tuple[str, ...] = ()  #: "one number", "one moment": "one" counts a thing there
+    doubt_links: tuple[str, ...] = ()  #: "if", "whether": "can't tell if it's better" doubts "better"
     corrections: tuple[str, ...] = ()  #: "no, wait, yes": what follows one replaces what came before
     ability_words: tuple[str, ...] = ()  #: "can", "able": "I can stand on it" claims what a leg sign denies
     ability_limits: tuple[str, ...] = ()  #: "only", "but": "I can only stand a second" claims no ability
@@ -222,6 +227,7 @@ def _load_question(slot: str, raw: Any, path: Path) -> Question:
         spoken=str_list(raw["spoken"], path, f"{entry}.spoken") if "spoken" in raw else (),
         inclusive=_inclusive(raw.get("inclusive"), answers, path, entry),
         sides_differ=bool(raw.get("sides_differ", False)), ability=bool(raw.get("ability", False)),
+        last_said_wins=bool(raw.get("last_said_wins", False)),
     )
 
 
@@ -291,7 +297,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
     spoken = {k: str_list(common.get(f"spoken_{k}"), cpath, f"spoken_{k}") for k in ("yes", "no", "unknown", "commands")}
     extra = {k: str_list(common.get(k), cpath, k) for k in ("hedges", "not_yet", "minor_words", "question_words",
                                                              "ruled_out_words", "other_words", "contrast_words",
-                                                             "weakeners", "one_as_thing_after", "corrections",
+                                                             "weakeners", "one_as_thing_after", "one_as_thing_before",
+                                                             "doubt_links", "corrections",
                                                              "ability_words", "ability_limits", "echoes",
                                                              "sign_words", "lack_words")}
     forms_raw = common.get("word_forms")
@@ -398,7 +405,9 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         ruled_out_words=extra["ruled_out_words"], other_words=extra["other_words"],
         contrast_words=extra["contrast_words"], weakeners=extra["weakeners"], echoes=extra["echoes"],
         sign_words=extra["sign_words"], lack_words=extra["lack_words"],
-        one_as_thing_after=extra["one_as_thing_after"], corrections=extra["corrections"],
+        one_as_thing_after=extra["one_as_thing_after"], one_as_thing_before=extra["one_as_thing_before"],
+        doubt_links=extra["doubt_links"],
+        corrections=extra["corrections"],
         ability_words=extra["ability_words"], ability_limits=extra["ability_limits"], examples=examples,
         weekdays={k: int(v) for k, v in moments["weekdays"].items()}, parts_of_day=moments["parts_of_day"],
         day_offsets={k: int(v) for k, v in moments["day_offsets"].items()}, now_words=now_words, off_topic=off_topic,

@@ -70,9 +70,10 @@ _ONE_OF = frozenset({"the", "those", "these", "them", "my", "your"})
 _ORDINAL = re.compile(r"\d+(st|nd|rd|th)")
 
 
-def without_thing_ones(toks: Sequence[str], thing_after: Collection[str]) -> list[str]:
+def without_thing_ones(toks: Sequence[str], thing_after: Collection[str],
+                       thing_before: Collection[str] = ()) -> list[str]:
     """``toks`` without the "1"s that were the word "one" naming a thing ("a bad one", "the first one",
-    "one of those").
+    "one of those") or counting one ("one number", "one moment": ``thing_before``).
 
     Why: a transcript of noise or of someone else ("not going to be a good one") otherwise gives a
     score of 1, and "it's a bad one" would read as the mildest pain there is.
@@ -81,7 +82,8 @@ def without_thing_ones(toks: Sequence[str], thing_after: Collection[str]) -> lis
     for i, t in enumerate(toks):
         after_word = i > 0 and (toks[i - 1] in thing_after or _ORDINAL.fullmatch(toks[i - 1]) is not None)
         of_which = i + 2 < len(toks) and toks[i + 1] == "of" and toks[i + 2] in _ONE_OF
-        if t == "1" and (after_word or of_which):
+        counted = i + 1 < len(toks) and toks[i + 1] in thing_before
+        if t == "1" and (after_word or of_which or counted):
             continue
         out.append(t)
     return out
@@ -92,16 +94,17 @@ COUNTING = 3
 
 
 def parse_pain(toks: Sequence[str], words: PhraseIndex, low: float = 0, high: float = 10,
-               units: Collection[str] = (), thing_after: Collection[str] = ()) -> int | None:
+               units: Collection[str] = (), thing_after: Collection[str] = (),
+               thing_before: Collection[str] = ()) -> int | None:
     """A 0-10 score: the highest number said ("six or seven" -> 7, "six and a half" -> 7), else a word
     like "moderate".
 
     Returns None when nothing usable was said; a number outside the scale is not guessed at, nor
     are three different numbers or more: that is counting ("one, two, three, four"), or other people
     talking behind a transcribed answer, not a score. A "one" after a word of ``thing_after`` ("a
-    bad one") names a thing and is not read as a number.
+    bad one") names a thing and is not read as a number, nor one before a word of ``thing_before``.
     """
-    toks = after_correction(without_thing_ones(toks, thing_after))
+    toks = after_correction(without_thing_ones(toks, thing_after, thing_before))
     nums = numbers_in(toks, units)
     if len(set(nums)) >= COUNTING:
         return None

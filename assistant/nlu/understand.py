@@ -17,7 +17,7 @@ from assistant.nlu.language import Language, Question
 from assistant.nlu.matcher import Match, PhraseIndex, WordFolder, best_whole
 from assistant.nlu.described import VOLUNTEER_TOPIC, DescriptionReader
 from assistant.nlu.meaning import MeaningModel, shipped_model
-from assistant.nlu.numbers import DurationParser, numbers_in, parse_pain
+from assistant.nlu.numbers import DurationParser, numbers_in, parse_pain, without_thing_ones
 from assistant.nlu.text import clauses, normalize
 
 #: Whole-utterance similarity (0-100) needed to take an utterance as a command or a question.
@@ -354,7 +354,8 @@ class Understander:
         out: list[Match] = []
         for c in parts:
             plain = [m for m in self.generic.find(c, self.negators) + self.not_yet.find(c, self.negators)]
-            found = [_agreeing_no(m) for m in self.descriptive[slot].find(c, self.negators)]
+            at = self._doubt_at(c)  # "can't tell whether it's one spot or all over": neither
+            found = [_agreeing_no(m) for m in self.descriptive[slot].find(c, self.negators) if at is None or m.start < at]
             for m in found:
                 inside = any(g.start <= m.start and m.end <= g.end and g.end - g.start > m.end - m.start
                              for g in plain)
@@ -426,10 +427,13 @@ class Understander:
                 matches = [m for m in self.pain_words.find(c, self.negators) if m.negated]
                 if matches:  # "not too bad": don't read a word that was negated
                     c[:] = [t for i, t in enumerate(c) if not any(m.start <= i < m.end for m in matches)]
-            score = parse_pain([t for c in pain_parts for t in c], self.pain_words, lo, hi, self.lang.units,
-                                self.lang.one_as_thing_after)
-            if score is not None:
-                return score, 1.0, False
+            toks = [t for c in pain_parts for t in c]
+            score = parse_pain(toks, self.pain_words, lo, hi, self.lang.units, self.lang.one_as_thing_after,
+                               self.lang.one_as_thing_before)
+            said_number = bool(numbers_in(without_thing_ones(toks, self.lang.one_as_thing_after,
+                                                             self.lang.one_as_thing_before), self.lang.units))
+            if score is not None and (said_number or not unknown or score > lo):
+                return score, 1.0, False  # but "no idea, nothing I've felt before" is no 0: unknown
         else:
             hours = self.durations.parse(flat)
             leads = bool(parts) and any(m.start == 0 for m in self.unknown_only.find(parts[0], self.negators))
@@ -467,8 +471,23 @@ class Understander:
             return None, score, False
         return _UNCLEAR, 0.0, False
 
+    def _doubt_at(self, clause: list[str]) -> int | None:
+        """Where a doubt starts in ``clause``: a doubt link ("if", "whether") after an unknown phrase
+        ("I can't tell if it's better or just masked"); what is named after it is doubted, not said."""
+        ends = [u.end for u in self.unknown_only.find(clause, self.negators)]
+        links = [i for i, t in enumerate(clause) if t in self.lang.doubt_links and any(e <= i for e in ends)]
+        return min(links) if links else None
+
+    def _undoubted(self, index: PhraseIndex, parts: list[list[str]]) -> list[Match]:
+        """The matches of ``index``, leaving out what a doubt governs (see :meth:`_doubt_at`)."""
+        out: list[Match] = []
+        for c in parts:
+            at = self._doubt_at(c)
+            out += [m for m in index.find(c, self.negators) if at is None or m.start < at]
+        return out
+
     def _choice(self, q: Question, parts: list[list[str]]) -> tuple[Any, float, bool]:
-        matches = self._find(self.descriptive[q.slot], parts)
+        matches = self._undoubted(self.descriptive[q.slot], parts)
         for c in parts:  # "the left's fine": a value the person says is fine is ruled out
             for m in self.descriptive[q.slot].find(c, self.negators):
                 if any(self._fold(t) in self._ruled_out for t in c[m.end:m.end + 2]):
@@ -498,10 +517,22 @@ class Understander:
             risky = [v for v in votes if v in self.riskier.get(q.slot, ())]
             if len(risky) == 1:  # "sharp but achy": keep the more serious reading
                 return risky[0], score * 0.8, True
+            last = self._said_last(q.slot, parts, votes) if q.last_said_wins else None
+            if last is not None:  # "I thought it'd ease but it's ramping up": where it ends
+                return last, score * 0.8, True
             return _UNCLEAR, 0.0, True
         if self._find(self.unknown_only, parts) or self._find(self.not_yet, parts):
             return None, score, False
         return _UNCLEAR, 0.0, False
+
+    def _said_last(self, slot: str, parts: list[list[str]], votes: set[Any]) -> Any:
+        """The one value of ``votes`` named in the last clause that names any, or None: an answer that
+        moves on ends on where things stand ("I thought it'd ease but it's ramping up")."""
+        for c in reversed(parts):
+            named = {m.label for m in self.descriptive[slot].find(c, self.negators) if not m.negated} & votes
+            if named:
+                return next(iter(named)) if len(named) == 1 else None
+        return None
 
     def _volunteered(self, parts: list[list[str]], exclude: str, text: str = "") -> dict[str, Any]:
         """Signs described in passing ("a sharp pain down my left leg"): only what they *are*.
