@@ -579,3 +579,10 @@ def test_a_trend_ends_where_it_stands_but_a_side_does_not(nlu: Understander) -> 
     assert nlu.understand("I thought it'd ease but it's ramping up", "trend").slots.get("trend") == "worse"
     assert nlu.understand("worse this morning, better now", "trend").slots.get("trend") == "better"
     assert nlu.understand("left mostly, but the right too", "side").slots.get("side") in (None, "both")
+
+
+@pytest.mark.parametrize("text,slot", [("compared to yesterday it's", "trend"), ("compared to yesterday", "trend")])
+def test_the_question_said_back_is_no_answer(nlu: Understander, text: str, slot: str) -> None:
+    """A start cut off by a pause, in the question's own words: the meaning model had read it as "worse"."""
+    assert nlu.understand(text, slot).intent == "unclear"
+    assert nlu.understand("a lot worse than yesterday", slot).slots.get(slot) == "worse"

@@ -268,6 +268,29 @@ def test_a_no_then_a_correction_after_a_pause_is_one_answer(engine, lang: Langua
 
 
 @pytest.mark.speech
+@pytest.mark.parametrize(("start", "rest", "slot", "value"), [("probably a", "six", "pain_score", 6),
+                                                               ("it's more of a", "sharp stabbing pain", "quality", "sharp")])
+def test_a_pause_in_mid_sentence_does_not_end_the_answer(engine, lang: Language, nlu: Understander,  # type: ignore[no-untyped-def]
+                                                         start: str, rest: str, slot: str, value: object) -> None:
+    """ "Probably a ... six": the endpointer ends on 0.3 s of quiet, and the answer had been heard as
+    "probably a" and asked again. A transcript that stops on such a word waits for the rest."""
+    from assistant.speech.synth import synthesize
+
+    pytest.importorskip("hibari", reason="the natural voice is hibari-tts (script/setup --test installs it)")
+
+    def said(text: str) -> np.ndarray:
+        pcm = synthesize(text, voice="hibari:heart", rate=150)
+        loud = np.nonzero(np.abs(pcm.astype(np.int32)) > 300)[0]
+        return pcm[max(0, loud[0] - 800):loud[-1] + 800]
+
+    pad = np.zeros(8000, np.int16)
+    pause = np.zeros(int(0.7 * 16000), np.int16)
+    r = engine.recognize(PcmSource(np.concatenate([pad, said(start), pause, said(rest), pad, pad, pad])),
+                         grammar_for_slot(lang, slot), max_s=15.0, silence_timeout_s=5.0)
+    assert understood_value(nlu, slot, r) == value, r.raw
+
+
+@pytest.mark.speech
 @pytest.mark.parametrize(("person", "level"), [("ordinary-soreness-phrases", "normal"), ("leg-weakness-phrases", "urgent")])
 def test_a_check_in_answered_only_in_phrases_ends_with_the_right_verdict(engine, lang: Language,  # type: ignore[no-untyped-def]
                                                                          person: str, level: str) -> None:

@@ -154,8 +154,19 @@ class DescriptionReader:
             return False
         return self.nearer_question(text, slots) >= NEAREST_MARGIN
 
+    def echoes_question(self, slot: str, text: str) -> bool:
+        """Every word that says something is a word of the question itself ("compared to yesterday it's"
+        to "Compared with yesterday, is it better, the same, or worse?"): a start, not an answer. The
+        model had read that one as "worse"."""
+        q = self.lang.questions[slot]
+        asked = set(tokens(f"{q.prompt} {q.reask}"))
+        said = {t for t in tokens(text) if t not in self._little}
+        return bool(said) and said <= asked
+
     def answer(self, slot: str, text: str) -> Reading | None:
         """The reading of an answer to one slot's question no phrase matched, or None (ask again)."""
+        if self.lang.questions[slot].kind == "choice" and self.echoes_question(slot, text):
+            return None
         probs = self.model.probabilities(text, slot) if self.describes(text) and self.about(text, (slot,)) else None
         if not probs:
             return None

@@ -80,6 +80,13 @@ HESITATION_WAIT_S = 4.0
 #: How long (s) after a "no" said in words the person may still go on (see may_go_on): the endpointer
 #: hears a start 0.3 s into speech, so a pause of up to about a second is bridged.
 GO_ON_WAIT_S = 0.6
+#: Words an answer cannot end on ("probably a ...", "it's kind of a ...", "I'd say ..."): the person
+#: paused mid-sentence, and the endpointer, ending on 0.3 s of quiet, had cut the answer there.
+#: Not "is" or "was": "it's not as bad as it was" ends there.
+DANGLING_WORDS = frozenset("a an the my your his her their our of to about and but or like say than with from "
+                           "around its it's".split())
+#: How long (s) of quiet after a dangling word the rest of the sentence is still waited for.
+DANGLING_WAIT_S = 2.0
 #: Words that, heard wrongly, could hide a red flag: transcribed even on the fast path.
 CAUTIOUS_WORDS = ("no",)
 #: The classifier's words that are commands, not answers ("stop"): a second listen never takes them.
@@ -417,6 +424,8 @@ class TranscribingRecognizer(PcmMixin):
         first, said = self._listen_once(source, phrases, max_s=max_s, silence_timeout_s=silence_timeout_s)
         hesitated = said is not None and said.hesitation() and set(first.transcript.split()) <= HESITATIONS
         left = max_s - first.audio_s
+        if not hesitated and left >= 1.0 and self.dangles(first, said):
+            return self._went_on(source, phrases, first, left, DANGLING_WAIT_S, " ")
         if not hesitated and left >= 1.0 and self.may_go_on(first, said, phrases):
             return self._went_on(source, phrases, first, left)
         if not hesitated or left < 1.0:
@@ -440,14 +449,23 @@ class TranscribingRecognizer(PcmMixin):
         return said is not None and bool(first.transcript) and "no" in (phrases or ()) \
             and said.polarity() == "no" and any(w not in NO_WORDS and w not in FILLER_WORDS for w in said.words)
 
+    @staticmethod
+    def dangles(first: Recognition, said: Heard | None) -> bool:
+        """The transcript stops on a word no answer ends on ("probably a", "I'd say"): the person paused
+        mid-sentence. Measured with a 0.4-0.8 s pause in the middle of phrase answers, such answers
+        had all been cut there and asked again."""
+        return said is not None and not said.nothing and bool(first.transcript) and len(said.words) >= 2 \
+            and said.words[-1] in DANGLING_WORDS  # one word alone may be Whisper's writing of noise ("the")
+
     def _went_on(self, source: AudioSourceLike, phrases: Sequence[str] | None, first: Recognition,
-                 left: float) -> Recognition:
-        """``first``, and what was said after it within :data:`GO_ON_WAIT_S`, as one answer."""
-        more, spent = self._listen_more(source, phrases, first, left, GO_ON_WAIT_S)
+                 left: float, wait_s: float = GO_ON_WAIT_S, joint: str = ". ") -> Recognition:
+        """``first``, and what was said after it within ``wait_s`` of quiet, as one answer (the two
+        transcripts joined by ``joint``: a new sentence after a "no", the same one after a dangling word)."""
+        more, spent = self._listen_more(source, phrases, first, left, wait_s)
         if not more.heard_speech or not more.transcript:
             waited = None if first.endpoint_s is None else first.endpoint_s + more.audio_s
             return replace(first, **spent, endpoint_s=waited)
-        text = f"{first.transcript}. {more.transcript}"
+        text = f"{first.transcript}{joint}{more.transcript}"
         conf = min(first.confidence, more.confidence)
         return replace(more, transcript=text, confidence=conf, words=[(w, conf) for w in text.split()], **spent,
                        raw=f"{first.raw} || went on: {more.raw}")
