@@ -274,14 +274,13 @@ def test_a_pause_in_mid_sentence_does_not_end_the_answer(engine, lang: Language,
                                                          start: str, rest: str, slot: str, value: object) -> None:
     """ "Probably a ... six": the endpointer ends on 0.3 s of quiet, and the answer had been heard as
     "probably a" and asked again. A transcript that stops on such a word waits for the rest."""
+    from assistant.bench.pauses import voiced
     from assistant.speech.synth import synthesize
 
     pytest.importorskip("hibari", reason="the natural voice is hibari-tts (script/setup --test installs it)")
 
     def said(text: str) -> np.ndarray:
-        pcm = synthesize(text, voice="hibari:heart", rate=150)
-        loud = np.nonzero(np.abs(pcm.astype(np.int32)) > 300)[0]
-        return pcm[max(0, loud[0] - 800):loud[-1] + 800]
+        return voiced(synthesize(text, voice="hibari:heart", rate=150))
 
     pad = np.zeros(8000, np.int16)
     pause = np.zeros(int(0.7 * 16000), np.int16)
@@ -473,3 +472,17 @@ def test_a_spoken_dont_know_at_a_yes_no_question_is_never_a_no(lang: Language) -
     pytest.importorskip("hibari", reason="hibari-tts speaks this one (script/setup --test installs it)")
     res = unsure_run(lang, factory.make_recognizer("whisper"), ["hibari heart"], snrs=(None,))
     assert res["items"] == len(load_yaml(DONT_KNOW)) and not res["as_no"], res
+
+
+@pytest.mark.parametrize(("text", "waits"), [
+    ("Probably a", True), ("I'd say", True), ("Probably, uh", True), ("It's kind of a", True),
+    ("It's not as bad as it was.", False), ("A dull ache.", False), ("The", False), ("Uh", False), ("No.", False),
+])
+def test_only_an_answer_stopped_in_mid_sentence_waits_for_more(text: str, waits: bool) -> None:
+    """One word alone may be Whisper's writing of noise ("The."); a whole sentence ends where it ends."""
+    from assistant.speech.recognizer import Recognition
+    from assistant.speech.transcribing_engine import TranscribingRecognizer
+
+    said = Heard.of(Transcript(text, -0.3, 0.01, 0.0), DEFAULT_THRESHOLDS["no_speech"])
+    first = Recognition(normalize_transcript(text).strip(" ,."), 0.8)
+    assert TranscribingRecognizer.dangles(first, said) is waits

@@ -455,9 +455,9 @@ class TranscribingRecognizer(PcmMixin):
         ("probably, uh": so Whisper writes "probably a" in a fan's hum): the person paused in
         mid-sentence. Measured with a 0.4-1.0 s pause in the middle of phrase answers, such answers
         had all been cut there and asked again."""
+        # two words at least: one word alone may be Whisper's writing of noise ("the")
         return said is not None and not said.nothing and bool(first.transcript) and len(said.words) >= 2 \
-            and (said.words[-1] in DANGLING_WORDS or said.words[-1] in HESITATIONS)  # "probably, uh"; one
-        # word alone may be Whisper's writing of noise ("the")
+            and (said.words[-1] in DANGLING_WORDS or said.words[-1] in HESITATIONS)
 
     def _went_on(self, source: AudioSourceLike, phrases: Sequence[str] | None, first: Recognition,
                  left: float, wait_s: float = GO_ON_WAIT_S, joint: str = ". ") -> Recognition:
