@@ -75,6 +75,7 @@ class DescriptionReader:
         self._signs = frozenset(normalize(w) for w in lang.sign_words)
         self._lacks = frozenset(normalize(w) for w in lang.lack_words)
         self._filler_words = frozenset(normalize(f) for f in lang.fillers if " " not in normalize(f))
+        self._asked = {slot: frozenset(tokens(f"{q.prompt} {q.reask}")) for slot, q in lang.questions.items()}
         self._nearest: tuple[np.ndarray, np.ndarray] | None = None  # examples' vectors and labels, on first use
 
     def nearer_question(self, text: str, slots: Sequence[str]) -> float:
@@ -158,10 +159,8 @@ class DescriptionReader:
         """Every word that says something is a word of the question itself ("compared to yesterday it's"
         to "Compared with yesterday, is it better, the same, or worse?"): a start, not an answer. The
         model had read that one as "worse"."""
-        q = self.lang.questions[slot]
-        asked = set(tokens(f"{q.prompt} {q.reask}"))
         said = {t for t in tokens(text) if t not in self._little}
-        return bool(said) and said <= asked
+        return bool(said) and said <= self._asked[slot]
 
     def answer(self, slot: str, text: str) -> Reading | None:
         """The reading of an answer to one slot's question no phrase matched, or None (ask again)."""

@@ -94,17 +94,16 @@ COUNTING = 3
 
 
 def parse_pain(toks: Sequence[str], words: PhraseIndex, low: float = 0, high: float = 10,
-               units: Collection[str] = (), thing_after: Collection[str] = (),
-               thing_before: Collection[str] = ()) -> int | None:
+               units: Collection[str] = (), thing_after: Collection[str] = ()) -> int | None:
     """A 0-10 score: the highest number said ("six or seven" -> 7, "six and a half" -> 7), else a word
     like "moderate".
 
     Returns None when nothing usable was said; a number outside the scale is not guessed at, nor
     are three different numbers or more: that is counting ("one, two, three, four"), or other people
     talking behind a transcribed answer, not a score. A "one" after a word of ``thing_after`` ("a
-    bad one") names a thing and is not read as a number, nor one before a word of ``thing_before``.
+    bad one") names a thing and is not read as a number.
     """
-    toks = after_correction(without_thing_ones(toks, thing_after, thing_before))
+    toks = after_correction(without_thing_ones(toks, thing_after))
     nums = numbers_in(toks, units)
     if len(set(nums)) >= COUNTING:
         return None

@@ -63,6 +63,7 @@ class Understanding:
 #: answer ("Hello, no, no", a real "no" in clanking the transcriber began with a word of its own).
 CRY_AFTER = 3
 
+
 class Understander:
     """Built once per language; understands utterances for any open question."""
 
@@ -354,8 +355,8 @@ class Understander:
         out: list[Match] = []
         for c in parts:
             plain = [m for m in self.generic.find(c, self.negators) + self.not_yet.find(c, self.negators)]
-            at = self._doubt_at(c)  # "can't tell whether it's one spot or all over": neither
-            found = [_agreeing_no(m) for m in self.descriptive[slot].find(c, self.negators) if at is None or m.start < at]
+            # "can't tell whether it's one spot or all over": neither
+            found = [_agreeing_no(m) for m in self._undoubted_in(self.descriptive[slot], c)]
             for m in found:
                 inside = any(g.start <= m.start and m.end <= g.end and g.end - g.start > m.end - m.start
                              for g in plain)
@@ -427,11 +428,10 @@ class Understander:
                 matches = [m for m in self.pain_words.find(c, self.negators) if m.negated]
                 if matches:  # "not too bad": don't read a word that was negated
                     c[:] = [t for i, t in enumerate(c) if not any(m.start <= i < m.end for m in matches)]
-            toks = [t for c in pain_parts for t in c]
-            score = parse_pain(toks, self.pain_words, lo, hi, self.lang.units, self.lang.one_as_thing_after,
-                               self.lang.one_as_thing_before)
-            said_number = bool(numbers_in(without_thing_ones(toks, self.lang.one_as_thing_after,
-                                                             self.lang.one_as_thing_before), self.lang.units))
+            toks = without_thing_ones([t for c in pain_parts for t in c], self.lang.one_as_thing_after,
+                                      self.lang.one_as_thing_before)  # "a bad one", "one number": no 1
+            score = parse_pain(toks, self.pain_words, lo, hi, self.lang.units)
+            said_number = bool(numbers_in(toks, self.lang.units))
             if score is not None and (said_number or not unknown or score > lo):
                 return score, 1.0, False  # but "no idea, nothing I've felt before" is no 0: unknown
         else:
@@ -478,16 +478,13 @@ class Understander:
         links = [i for i, t in enumerate(clause) if t in self.lang.doubt_links and any(e <= i for e in ends)]
         return min(links) if links else None
 
-    def _undoubted(self, index: PhraseIndex, parts: list[list[str]]) -> list[Match]:
-        """The matches of ``index``, leaving out what a doubt governs (see :meth:`_doubt_at`)."""
-        out: list[Match] = []
-        for c in parts:
-            at = self._doubt_at(c)
-            out += [m for m in index.find(c, self.negators) if at is None or m.start < at]
-        return out
+    def _undoubted_in(self, index: PhraseIndex, clause: list[str]) -> list[Match]:
+        """The matches of ``index`` in ``clause``, leaving out what a doubt governs (see :meth:`_doubt_at`)."""
+        at = self._doubt_at(clause)
+        return [m for m in index.find(clause, self.negators) if at is None or m.start < at]
 
     def _choice(self, q: Question, parts: list[list[str]]) -> tuple[Any, float, bool]:
-        matches = self._undoubted(self.descriptive[q.slot], parts)
+        matches = [m for c in parts for m in self._undoubted_in(self.descriptive[q.slot], c)]
         for c in parts:  # "the left's fine": a value the person says is fine is ruled out
             for m in self.descriptive[q.slot].find(c, self.negators):
                 if any(self._fold(t) in self._ruled_out for t in c[m.end:m.end + 2]):
@@ -529,7 +526,7 @@ class Understander:
         """The one value of ``votes`` named in the last clause that names any, or None: an answer that
         moves on ends on where things stand ("I thought it'd ease but it's ramping up")."""
         for c in reversed(parts):
-            named = {m.label for m in self.descriptive[slot].find(c, self.negators) if not m.negated} & votes
+            named = {m.label for m in self._undoubted_in(self.descriptive[slot], c) if not m.negated} & votes
             if named:
                 return next(iter(named)) if len(named) == 1 else None
         return None

@@ -424,16 +424,18 @@ class TranscribingRecognizer(PcmMixin):
         first, said = self._listen_once(source, phrases, max_s=max_s, silence_timeout_s=silence_timeout_s)
         hesitated = said is not None and said.hesitation() and set(first.transcript.split()) <= HESITATIONS
         left = max_s - first.audio_s
-        if not hesitated and left >= 1.0 and self.dangles(first, said):
-            return self._went_on(source, phrases, first, left, DANGLING_WAIT_S, " ")
-        if not hesitated and left >= 1.0 and self.may_go_on(first, said, phrases):
-            return self._went_on(source, phrases, first, left)
-        if not hesitated or left < 1.0:
+        if left < 1.0:
             return first
-        more, spent = self._listen_more(source, phrases, first, left, HESITATION_WAIT_S)
-        if not more.heard_speech:
-            return replace(first, **spent)
-        return replace(more, **spent, raw=f"after a hesitation: {more.raw}")
+        if hesitated:
+            more, spent = self._listen_more(source, phrases, first, left, HESITATION_WAIT_S)
+            if not more.heard_speech:
+                return replace(first, **spent)
+            return replace(more, **spent, raw=f"after a hesitation: {more.raw}")
+        if self.dangles(first, said):
+            return self._went_on(source, phrases, first, left, DANGLING_WAIT_S, " ")
+        if self.may_go_on(first, said, phrases):
+            return self._went_on(source, phrases, first, left)
+        return first
 
     def _listen_more(self, source: AudioSourceLike, phrases: Sequence[str] | None, first: Recognition,
                      left: float, wait_s: float) -> tuple[Recognition, dict[str, float]]:
