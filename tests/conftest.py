@@ -11,6 +11,9 @@ from assistant.nlu.understand import Understander
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BACKCHECK_SHARED", REPO.parent / "shared"))
+# how long a child process may run before a test calls it hung: generous, because pi-check runs these tests
+# under emulation beside CI's own suite, where a one-second run on x86 has taken over two minutes
+HUNG_S = 900
 
 
 # fixtures that need the virtual PulseAudio devices: a test using one is marked `audio`,

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from tests import speechgen as sg
+from tests.conftest import HUNG_S
 from tests.wavgen import write_wav
 
 from assistant.audio.sources import PcmSource, load_wav_16k
@@ -182,7 +183,7 @@ def test_listen_reads_8k_and_48k_stereo_wavs_with_the_default_engine(tmp_path: P
         write_wav(path, data / 32768.0, rate)
         files.append(str(path))
     out = subprocess.run([sys.executable, "-m", "assistant", "listen", "--slot", "side", "--json", *files],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=HUNG_S)
     assert out.returncode == 0, out.stderr
     assert "answers+whisper" in out.stderr  # the default engine
     rows = [json.loads(line) for line in out.stdout.splitlines()]

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import HUNG_S
+
 from assistant.history import store as store_module
 from assistant.history.store import (
     SCHEMA_V1,
@@ -306,7 +308,7 @@ def test_two_processes_writing_at_once_lose_nothing(db: Path, tmp_path: Path) ->
     time.sleep(0.8)  # let both import and wait at the start line
     go.touch()
     for proc in procs:
-        _, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=HUNG_S)
         assert proc.returncode == 0, err.decode()
     got = HistoryStore(db).all()
     assert len(got) == 60

@@ -9,12 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tests.conftest import HUNG_S, REPO
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, cwd=REPO,
-                          env=env, timeout=60)
+                          env=env, timeout=HUNG_S)
 
 
 def _clean_env(tmp_path: Path) -> dict[str, str]:
