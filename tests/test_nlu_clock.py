@@ -30,6 +30,7 @@ def at_six(lang: Language) -> Understander:
     ("this morning at 6, it's now 2", 8, 8),                   # now before the workout: 2 pm
     ("at 7 in the evening, now it's 9 in the morning", 14, 14),  # now before the workout: a day later
     ("last evening around 7, now it is 9", 14, 14),
+    ("the day before yesterday I think, yeah, Sunday", 54, 54),  # the day said from today wins over a weekday
 ])
 def test_moments_become_hours(at_six: Understander, text: str, low: float, high: float) -> None:
     hours = at_six.understand(text, "hours_since_workout").slots["hours_since_workout"]
@@ -53,3 +54,14 @@ def test_loose_durations(at_six: Understander, text: str, hours: float) -> None:
 def test_not_remembering_is_not_a_guess(at_six: Understander) -> None:
     u = at_six.understand("can't remember honestly, the last few days are a blur", "hours_since_workout")
     assert u.slots == {"hours_since_workout": None}
+
+
+@pytest.mark.parametrize("text", ["um, can't remember, the last few days are a blur",
+                                  "honestly can't remember if it was yesterday or the day before"])
+def test_an_opening_dont_know_is_not_a_guess_after_a_filler(at_six: Understander, text: str) -> None:
+    assert at_six.understand(text, "hours_since_workout").slots == {"hours_since_workout": None}
+
+
+def test_not_knowing_exactly_still_answers(at_six: Understander) -> None:
+    u = at_six.understand("can't remember exactly, yesterday evening", "hours_since_workout")
+    assert u.slots["hours_since_workout"] == pytest.approx(18, abs=0.01)  # the duration table's "yesterday evening"

@@ -586,3 +586,31 @@ def test_the_question_said_back_is_no_answer(nlu: Understander, text: str, slot:
     """A start cut off by a pause, in the question's own words: the meaning model had read it as "worse"."""
     assert nlu.understand(text, slot).intent == "unclear"
     assert nlu.understand("a lot worse than yesterday", slot).slots.get(slot) == "worse"
+
+
+@pytest.mark.parametrize("text,slot,expected", [
+    ("I can't say there isn't, there's something funny going on in my shin.", "leg_symptoms", True),
+    ("hmm, can't say it hasn't, I was awake a fair bit with it", "night_pain", True),
+    ("can't say they haven't", "leg_weakness", True),
+    ("can't say it has", "night_pain", False),  # one letter apart, the opposite answer
+    ("can't say they have, no", "leg_weakness", False),
+])
+def test_a_double_negative_is_a_yes(nlu: Understander, text: str, slot: str, expected: bool) -> None:
+    assert nlu.understand(text, slot).slots.get(slot) is expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("what's ten, childbirth? then it's about a five", 5),  # the ten is the scale asked about
+    ("um, what's ten? about six", 6),
+    ("a six? maybe a seven?", 7),  # a rising voice is no question back: the higher of the two
+    ("what's ten?", 10),  # nothing else said: the number stands (read back like any other)
+])
+def test_a_number_in_a_question_back_is_not_the_score(nlu: Understander, text: str, expected: int) -> None:
+    assert nlu.understand(text, "pain_score").slots.get("pain_score") == expected
+
+
+def test_a_start_overheard_in_a_gym_is_not_an_onset(nlu: Understander) -> None:
+    """"Last set" names a sudden start, but said in passing by someone else it answers nothing."""
+    u = nlu.understand("last set then we're done", "night_pain")
+    assert "onset" not in u.slots
+    assert nlu.understand("it went on the last set", "onset").slots.get("onset") == "sudden"

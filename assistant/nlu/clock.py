@@ -98,8 +98,8 @@ class MomentReader:
         elif work.hour is not None and work.pm is None and work.hour < 12 and work.hour + 12 <= now_hour \
                 and work.day_offset in (None, 0) and work.weekday is None:
             work_hour += 12  # "at 7" said in the evening: 7 pm
-        if work.weekday is not None:
-            days = -((now_weekday - work.weekday) % 7)
+        if work.weekday is not None and work.day_offset is None:  # "the day before yesterday, Thursday":
+            days = -((now_weekday - work.weekday) % 7)              # the day said from today counts
             if days == 0 and work_hour > now_hour:
                 days = -7
         else:

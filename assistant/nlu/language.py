@@ -145,6 +145,8 @@ class Language:
     one_as_thing_after: tuple[str, ...] = ()  #: "a bad one", "that one": "one" is a thing there, not a score
     one_as_thing_before: tuple[str, ...] = ()  #: "one number", "one moment": "one" counts a thing there
     doubt_links: tuple[str, ...] = ()  #: "if", "whether": "can't tell if it's better" doubts "better"
+    inexact_words: tuple[str, ...] = ()  #: "exactly": "can't remember exactly, last night" still answers
+    double_negatives: tuple[str, ...] = ()  #: "can't say it hasn't": a yes, matched but not taught to the model
     corrections: tuple[str, ...] = ()  #: "no, wait, yes": what follows one replaces what came before
     ability_words: tuple[str, ...] = ()  #: "can", "able": "I can stand on it" claims what a leg sign denies
     ability_limits: tuple[str, ...] = ()  #: "only", "but": "I can only stand a second" claims no ability
@@ -298,7 +300,7 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
     extra = {k: str_list(common.get(k), cpath, k) for k in ("hedges", "not_yet", "minor_words", "question_words",
                                                              "ruled_out_words", "other_words", "contrast_words",
                                                              "weakeners", "one_as_thing_after", "one_as_thing_before",
-                                                             "doubt_links", "corrections",
+                                                             "doubt_links", "inexact_words", "double_negatives", "corrections",
                                                              "ability_words", "ability_limits", "echoes",
                                                              "sign_words", "lack_words")}
     forms_raw = common.get("word_forms")
@@ -406,7 +408,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         contrast_words=extra["contrast_words"], weakeners=extra["weakeners"], echoes=extra["echoes"],
         sign_words=extra["sign_words"], lack_words=extra["lack_words"],
         one_as_thing_after=extra["one_as_thing_after"], one_as_thing_before=extra["one_as_thing_before"],
-        doubt_links=extra["doubt_links"],
+        doubt_links=extra["doubt_links"], inexact_words=extra["inexact_words"],
+        double_negatives=extra["double_negatives"],
         corrections=extra["corrections"],
         ability_words=extra["ability_words"], ability_limits=extra["ability_limits"], examples=examples,
         weekdays={k: int(v) for k, v in moments["weekdays"].items()}, parts_of_day=moments["parts_of_day"],

@@ -79,8 +79,8 @@ class Understander:
         self._fillers = [f.split() for f in fillers if f]
         self._filler_words = frozenset(fold(t) for f in self._fillers for t in f)
         self.generic = PhraseIndex(
-            [(p, "yes") for p in lang.yes] + [(p, "no") for p in lang.no] + [(p, "unknown") for p in lang.unknown]
-            + [(p, "hedge") for p in lang.hedges], fold)
+            [(p, "yes") for p in (*lang.yes, *lang.double_negatives)] + [(p, "no") for p in lang.no]
+            + [(p, "unknown") for p in lang.unknown] + [(p, "hedge") for p in lang.hedges], fold)
         self.unknown_only = PhraseIndex(((p, "unknown") for p in lang.unknown), fold)
         self._unknown_texts = sorted({normalize(p) for p in lang.unknown})
         self._no_texts = sorted({normalize(p) for p in lang.no})
@@ -92,6 +92,7 @@ class Understander:
         }
         self._fold = fold
         self._question_words = frozenset(normalize(w) for w in lang.question_words)
+        self._inexact = tuple(normalize(w) for w in lang.inexact_words)
         self._ruled_out = frozenset(fold(normalize(w)) for w in lang.ruled_out_words)
         self._other_words = frozenset(normalize(w) for w in lang.other_words)
         self._contrast = frozenset(w.lower() for w in lang.contrast_words)
@@ -135,6 +136,12 @@ class Understander:
             return Understanding(UNCLEAR, quote=quote)
         q = self.lang.questions[slot]
         value, score, conflict = self._answer(q, parts, flat)
+        told = self._without_questions(text) if q.kind in ("number", "duration") else ""
+        if told and told != text:  # "what's ten, childbirth? then it's about a five": the five
+            rest = clauses(told)
+            reading = self._answer(q, rest, [t for c in rest for t in c])
+            if reading[0] is not _UNCLEAR:
+                value, score, conflict = reading
         if faq is not None and value is _UNCLEAR:  # a question back without a question mark
             return Understanding(FAQ, confidence=faq[1] * scale, quote=quote, faq=faq[0])
         corrected = self._corrected(q, text, value, conflict, asr_confidence)
@@ -436,7 +443,8 @@ class Understander:
                 return score, 1.0, False  # but "no idea, nothing I've felt before" is no 0: unknown
         else:
             hours = self.durations.parse(flat)
-            leads = bool(parts) and any(m.start == 0 for m in self.unknown_only.find(parts[0], self.negators))
+            said = [c for c in parts if any(self._fold(t) not in self._filler_words for t in c)]
+            leads = bool(said) and self._opens_with_unknown(said[0])
             if hours is not None and not (leads and not any(t.isdigit() for t in flat)):
                 return hours, 1.0, False  # but "can't remember, the last few days are a blur": unknown
         return (None, 1.0, False) if unknown else (_UNCLEAR, 0.0, False)
@@ -470,6 +478,34 @@ class Understander:
         if "unknown" in plain:
             return None, score, False
         return _UNCLEAR, 0.0, False
+
+    def _without_questions(self, text: str) -> str:
+        """``text`` without the questions it asks back ("what's ten, childbirth? ..."), "" if that is all.
+
+        Why: a number inside a question back is the scale being asked about, not the answer. Only a
+        sentence that opens with a question word is one: "a six? maybe a seven?" is an answer said
+        with a rising voice. Used only for scores and times, never for a yes or no ("is it normal I
+        can't feel my bum?" is a yes).
+        """
+        def asks(sentence: str) -> bool:
+            toks = [t for c in clauses(sentence) for t in c if self._fold(t) not in self._filler_words]
+            first = toks[0] if toks else ""
+            return sentence.rstrip().endswith("?") and (first in self._question_words or (
+                first.endswith("s") and first[:-1] in self._question_words))  # "what's"
+
+        return " ".join(s.strip() for s in re.split(r"(?<=\?)", text) if s.strip() and not asks(s))
+
+    def _opens_with_unknown(self, clause: list[str]) -> bool:
+        """The answer opens with a plain "don't know" (after fillers: "honestly, can't remember"), not
+        one that only says the answer is inexact ("can't remember exactly")."""
+        start = 0
+        while start < len(clause) and self._fold(clause[start]) in self._filler_words:
+            start += 1
+        for m in self.unknown_only.find(clause, self.negators):
+            after = " ".join(clause[m.end:])
+            if m.start == start and not any(after == w or after.startswith(w + " ") for w in self._inexact):
+                return True
+        return False
 
     def _doubt_at(self, clause: list[str]) -> int | None:
         """Where a doubt starts in ``clause``: a doubt link ("if", "whether") after an unknown phrase
