@@ -300,7 +300,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
     extra = {k: str_list(common.get(k), cpath, k) for k in ("hedges", "not_yet", "minor_words", "question_words",
                                                              "ruled_out_words", "other_words", "contrast_words",
                                                              "weakeners", "one_as_thing_after", "one_as_thing_before",
-                                                             "doubt_links", "inexact_words", "double_negatives", "corrections",
+                                                             "doubt_links", "inexact_words", "double_negatives",
+                                                             "corrections",
                                                              "ability_words", "ability_limits", "echoes",
                                                              "sign_words", "lack_words")}
     forms_raw = common.get("word_forms")

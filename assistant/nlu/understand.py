@@ -136,7 +136,7 @@ class Understander:
             return Understanding(UNCLEAR, quote=quote)
         q = self.lang.questions[slot]
         value, score, conflict = self._answer(q, parts, flat)
-        told = self._without_questions(text) if q.kind in ("number", "duration") else ""
+        told = self._without_questions(text) if q.kind in ("number", "duration") and "?" in text else ""
         if told and told != text:  # "what's ten, childbirth? then it's about a five": the five
             rest = clauses(told)
             reading = self._answer(q, rest, [t for c in rest for t in c])
