@@ -308,3 +308,49 @@ def test_a_red_flag_is_read_back_once_then_stands(lang: Language, nlu: Understan
         conv.hear(Heard("no" if exp.confirming else "my leg feels weak", 0.6))
     assert asked == 1 and conv.slots.get("leg_weakness") is True
     assert conv.questions <= 6
+
+
+class _PausingEar:
+    """A scripted ear (not a recogniser): a first part, then what followed a pause, if asked for it."""
+
+    def __init__(self, first: Heard, rest: Heard | None) -> None:
+        self.first, self.rest, self.asked_more = first, rest, 0
+
+    def hear(self, expecting: object) -> Heard:
+        return self.first
+
+    def hear_more(self, expecting: object) -> Heard | None:
+        self.asked_more += 1
+        return self.rest
+
+
+def _at_onset(lang: Language) -> Conversation:
+    conv = Conversation(lang)
+    conv.opening()
+    while conv.current != "onset":
+        conv.hear(Heard("yesterday" if conv.current == "hours_since_workout" else "no"))
+    return conv
+
+
+def test_a_spoken_start_that_answers_nothing_yet_is_heard_with_its_rest(lang: Language) -> None:
+    """"It came on ... slowly over the evening": the ear ended at the pause, Whisper wrote a whole
+    sentence, and the question was asked again over the person's words."""
+    from assistant.dialog.runner import went_on
+
+    conv = _at_onset(lang)
+    ear = _PausingEar(Heard("It came on.", 0.8), Heard("Slowly over the evening.", 0.7))
+    heard = went_on(conv, ear, ear.hear(conv.expecting()))
+    assert heard is not None and heard.text == "It came on. Slowly over the evening." and heard.confidence == 0.7
+    conv.hear(heard)
+    assert conv.slots["onset"] == "gradual"
+
+
+@pytest.mark.parametrize("first", [Heard("It came on.", None),  # typed: whole as it is
+                                   Heard("gradually", 0.8),      # an answer
+                                   Heard("on", 0.8)])            # one word: not the start of a sentence
+def test_only_a_spoken_start_that_answers_nothing_is_listened_to_on(lang: Language, first: Heard) -> None:
+    from assistant.dialog.runner import went_on
+
+    conv = _at_onset(lang)
+    ear = _PausingEar(first, Heard("slowly", 0.9))
+    assert went_on(conv, ear, first) is first and ear.asked_more == 0

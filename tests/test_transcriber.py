@@ -290,6 +290,36 @@ def test_a_pause_in_mid_sentence_does_not_end_the_answer(engine, lang: Language,
 
 
 @pytest.mark.speech
+def test_a_pause_after_a_whole_phrase_is_listened_through_by_the_voice_ear(engine, lang: Language) -> None:  # type: ignore[no-untyped-def]
+    """ "It came on ... slowly over the evening": Whisper writes the first part as a whole sentence,
+    so the recogniser ends there; the voice ear listens on because it answers nothing yet."""
+    import io
+
+    from assistant.bench.pauses import voiced
+    from assistant.dialog.conversation import Conversation, Heard
+    from assistant.dialog.runner import went_on
+    from assistant.speech.synth import synthesize
+    from assistant.voice.io import VoiceEar
+
+    pytest.importorskip("hibari", reason="the natural voice is hibari-tts (script/setup --test installs it)")
+
+    def said(text: str) -> np.ndarray:
+        return voiced(synthesize(text, voice="hibari:heart", rate=150))
+
+    conv = Conversation(lang)
+    conv.opening()
+    while conv.current != "onset":
+        conv.hear(Heard("yesterday" if conv.current == "hours_since_workout" else "no"))
+    pad, pause = np.zeros(8000, np.int16), np.zeros(int(1.0 * 16000), np.int16)
+    audio = PcmSource(np.concatenate([pad, said("it came on"), pause, said("slowly over the evening"), pad, pad, pad]))
+    ear = VoiceEar(lang, engine, audio, max_s=15.0, silence_timeout_s=5.0, out=io.StringIO())
+    heard = went_on(conv, ear, ear.hear(conv.expecting()))
+    assert heard is not None and "slowly" in heard.text.lower(), heard
+    conv.hear(heard)
+    assert conv.slots["onset"] == "gradual"
+
+
+@pytest.mark.speech
 @pytest.mark.parametrize(("person", "level"), [("ordinary-soreness-phrases", "normal"), ("leg-weakness-phrases", "urgent")])
 def test_a_check_in_answered_only_in_phrases_ends_with_the_right_verdict(engine, lang: Language,  # type: ignore[no-untyped-def]
                                                                          person: str, level: str) -> None:

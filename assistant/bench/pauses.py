@@ -4,7 +4,9 @@ Why: pocketsphinx's endpointer ends an answer on 0.3 s of quiet, and people paus
 ("probably a ... six"); such an answer had been heard as "probably a" and asked again. Each case
 of tests/paused-phrases.yaml is spoken in two parts (hibari-tts where installed, else espeak-ng)
 with a pause between them, and scored as the phrase bench scores (the value understood must be
-the one meant). Run: python -m assistant.bench.pauses [PAUSE_S ...]  (default 0.4 0.7 1.0)
+the one meant). An answer that stopped at a pause before answering anything is listened to on, as
+the voice ear does; ``--engine-only`` leaves that out (the recogniser alone).
+Run: python -m assistant.bench.pauses [--engine-only] [PAUSE_S ...]  (default 0.4 0.7 1.0)
 """
 from __future__ import annotations
 
@@ -14,10 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from assistant.audio.sources import PcmSource
 from assistant.bench.phrases import RATE, right, speak, understood, voices_available
+from assistant.dialog.conversation import answers_nothing_yet
 from assistant.nlu.datafile import load_yaml
 from assistant.nlu.language import load_language
 from assistant.nlu.understand import Understander
+from assistant.voice.io import GO_ON_WAIT_S
 
 CASES = Path(__file__).resolve().parents[2] / "tests" / "paused-phrases.yaml"
 PAUSES = (0.4, 0.7, 1.0)
@@ -44,11 +49,26 @@ def matches(got: Any, want: Any) -> bool:
     return right(got, want)
 
 
+def heard(rec: Any, nlu: Understander, source: PcmSource, slot: str, phrases: list[str],
+          listen_on: bool = True) -> tuple[str, float]:
+    """What a check-in hears: one answer, and with ``listen_on`` its rest where it stopped at a pause
+    before answering anything, as the voice ear does (``assistant.dialog.runner.went_on``)."""
+    r = rec.recognize(source, phrases, max_s=30.0, silence_timeout_s=30.0)
+    text, confidence = r.transcript, r.confidence
+    if listen_on and answers_nothing_yet(nlu.understand(text, slot, confidence), (slot,), text):
+        more = rec.recognize(source, phrases, max_s=30.0, silence_timeout_s=GO_ON_WAIT_S)
+        if more is not None and more.heard_speech and more.transcript:
+            text, confidence = f"{text} {more.transcript}", min(confidence, more.confidence)
+    return text, confidence
+
+
 def main(argv: list[str] | None = None) -> None:
     from assistant.speech.transcribing_engine import TranscribingRecognizer
     from assistant.voice.grammar import grammar_for_slot
 
-    pauses = [float(a) for a in (sys.argv[1:] if argv is None else argv)] or list(PAUSES)
+    args = list(sys.argv[1:] if argv is None else argv)
+    listen_on = "--engine-only" not in args  # the recogniser alone, without the ear's listening on
+    pauses = [float(a) for a in args if a != "--engine-only"] or list(PAUSES)
     lang = load_language("en")
     nlu = Understander(lang)
     rec = TranscribingRecognizer()
@@ -59,13 +79,13 @@ def main(argv: list[str] | None = None) -> None:
     for pause in pauses:
         ok, wrong = 0, []
         for slot, first, rest, want in cases:
-            r = rec.recognize_pcm(paused(str(first), str(rest), voices[0], pause), grammar_for_slot(lang, slot),
-                                  max_s=30.0, silence_timeout_s=30.0)
-            got = understood(nlu, r.transcript, slot, r.confidence)
+            text, confidence = heard(rec, nlu, PcmSource(paused(str(first), str(rest), voices[0], pause)), slot,
+                                     grammar_for_slot(lang, slot), listen_on)
+            got = understood(nlu, text, slot, confidence)
             if matches(got, want):
                 ok += 1
             else:
-                wrong.append(f"{first} ... {rest}: {r.transcript!r}")
+                wrong.append(f"{first} ... {rest}: {text!r}")
         print(f"| {pause:.1f} s | {ok}/{len(cases)} | {'; '.join(wrong)} |", flush=True)
 
 

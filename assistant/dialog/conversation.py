@@ -27,6 +27,9 @@ MAX_ASIDES = 3
 #: "Go back" this many times in one check-in; after that "back" counts as an answer not understood
 #: (each go-back asks a question again, and the check-in must always move on).
 MAX_BACKS = 2
+#: A spoken answer of at least this many words that answers nothing yet may have stopped at a pause
+#: ("it came on ... slowly over the evening"): the ear listens a moment longer (see ``may_go_on``).
+GO_ON_MIN_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,15 @@ class Expectation:
     confirming: bool  #: a yes/no confirmation of a red flag in `slot`
     prompt: str  #: the words just asked
     slots: tuple[str, ...] = ()  #: every slot the open question covers (several for a screen)
+
+
+def answers_nothing_yet(u: Understanding, slots: tuple[str, ...], text: str) -> bool:
+    """``text`` (read as ``u``) is words enough to be the start of an answer (GO_ON_MIN_WORDS) that
+    was not understood, or only told something else in passing ("my left leg": the side); never a
+    command, a question back or an "I don't know"."""
+    if len(text.split()) < GO_ON_MIN_WORDS:
+        return False
+    return (u.intent == UNCLEAR and not u.conflict) or (u.intent == ANSWER and not any(s in u.slots for s in slots))
 
 
 @dataclass
@@ -117,6 +129,18 @@ class Conversation:
             return Expectation(self._confirm[0], True, self.prompt, (self._confirm[0],))
         slots = self._slots_of(self.current)
         return Expectation(slots[0] if slots else None, False, self.prompt, slots)
+
+    def may_go_on(self, heard: Heard) -> bool:
+        """Whether a spoken answer may have stopped at a pause before saying anything: two words or
+        more that answer nothing yet ("it came on", "my left leg"). Why: the recogniser ends an
+        answer on a short quiet, and Whisper writes "It came on." as a whole sentence; asked again at
+        once, the person's "... slowly over the evening" would talk over the question."""
+        if self.finished or self._confirm is not None or self.current is None or heard.confidence is None:
+            return False  # typed text is whole; a confirmation is a yes or no
+        screen = self.lang.screens.get(self.current)
+        u = (self.nlu.understand_screen(heard.text, screen.slots, heard.confidence) if screen is not None
+             else self.nlu.understand(heard.text, self.current, heard.confidence))
+        return answers_nothing_yet(u, self._slots_of(self.current), heard.text)
 
     def _slots_of(self, item: str | None) -> tuple[str, ...]:
         if item is None:

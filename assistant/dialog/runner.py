@@ -7,7 +7,11 @@ from assistant.dialog.conversation import CheckInResult, Conversation, Expectati
 
 
 class Ear(Protocol):
-    """Yields the person's next utterance; None when there is no more input (EOF, hang-up)."""
+    """Yields the person's next utterance; None when there is no more input (EOF, hang-up).
+
+    An ear that listens to speech may also have ``hear_more(expecting) -> Heard | None``: the rest of
+    an answer that stopped at a pause, or None when nothing more was said (see :func:`went_on`).
+    """
 
     def hear(self, expecting: Expectation) -> Heard | None: ...
 
@@ -35,7 +39,7 @@ def run_checkin(conversation: Conversation, ear: Ear, mouth: Mouth,
     mouth.say(conversation.opening())
     while not conversation.finished:
         try:
-            heard = ear.hear(conversation.expecting())
+            heard = went_on(conversation, ear, ear.hear(conversation.expecting()))
         except KeyboardInterrupt:
             heard = None
         reply = conversation.hear(heard)
@@ -46,3 +50,16 @@ def run_checkin(conversation: Conversation, ear: Ear, mouth: Mouth,
             mouth.say(reply)
     assert conversation.result is not None
     return conversation.result
+
+
+def went_on(conversation: Conversation, ear: Ear, heard: Heard | None) -> Heard | None:
+    """``heard``, with the rest of the answer where it stopped at a pause before answering anything
+    ("it came on ... slowly over the evening") and the ear heard more (:meth:`Conversation.may_go_on`)."""
+    more = getattr(ear, "hear_more", None)
+    if heard is None or more is None or not conversation.may_go_on(heard):
+        return heard
+    rest = more(conversation.expecting())
+    if rest is None or not rest.text:
+        return heard
+    confidences = [c for c in (heard.confidence, rest.confidence) if c is not None]
+    return Heard(f"{heard.text} {rest.text}", min(confidences) if confidences else None, heard.noisy or rest.noisy)

@@ -70,6 +70,11 @@ class ServeEar:
             raise RestartCheckIn(heard.text)
         return heard
 
+    def hear_more(self, expecting: Expectation) -> Heard | None:
+        """The rest of an answer that stopped at a pause (the voice ear's); nothing once woken (the
+        next :meth:`hear` asks what the person wants)."""
+        return None if self.tap.woke else self.inner.hear_more(expecting)
+
 
 class WakeOverSpeech:
     """A speaker that keeps listening for the wake word while it talks, and stops talking when it hears it.

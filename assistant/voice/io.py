@@ -18,6 +18,8 @@ from assistant.voice.grammar import grammar_for
 
 #: Consecutive answers with no speech at all before the check-in ends politely.
 SILENCES_BEFORE_ENDING = 2
+#: Quiet (s) waited for the rest of an answer that stopped at a pause before answering anything.
+GO_ON_WAIT_S = 1.5
 
 
 def speakable(text: str) -> str:
@@ -138,6 +140,25 @@ class VoiceEar:
         self.out.write(f"  you: {shown}   [{r.confidence:.2f}]" + ("   (loud background)" if noisy else "") + "\n")
         self.out.flush()
         return Heard(r.transcript, r.confidence, noisy=noisy)
+
+    def hear_more(self, expecting: Expectation, wait_s: float = GO_ON_WAIT_S) -> Heard | None:
+        """The rest of an answer that stopped at a pause: speech that starts within ``wait_s``, or
+        None (no earcon first: the question has not been asked again)."""
+        try:
+            r = self.recognizer.recognize(self._tap, grammar_for(self.lang, expecting) + self.extra_phrases,
+                                          max_s=self.max_s, silence_timeout_s=wait_s)
+        except (AudioDeviceLost, SpeechError) as exc:
+            if self.on_audio_lost:
+                self.on_audio_lost(str(exc))
+            else:
+                self.out.write(f"  ({exc})\n")
+            return None
+        if r is None or not r.heard_speech or not r.transcript:
+            return None
+        self.last = r
+        self.out.write(f"  you, going on: {r.transcript}   [{r.confidence:.2f}]\n")
+        self.out.flush()
+        return Heard(r.transcript, r.confidence)
 
     def _drowned(self) -> bool:
         """Was the answer's audio loud background with the voice barely above it?"""
