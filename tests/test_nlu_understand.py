@@ -614,3 +614,11 @@ def test_a_start_overheard_in_a_gym_is_not_an_onset(nlu: Understander) -> None:
     u = nlu.understand("last set then we're done", "night_pain")
     assert "onset" not in u.slots
     assert nlu.understand("it went on the last set", "onset").slots.get("onset") == "sudden"
+
+
+def test_a_body_that_cannot_do_something_is_never_read_as_moving_normally(nlu: Understander) -> None:
+    """Whisper wrote "I can't bend forward" at 6 dB as "i can't end forward", which the meaning
+    model read as moving normally (0.99): a yes heard as a no. Now it is asked again."""
+    assert nlu.understand("i can't end forward", "movement", 0.7).slots.get("movement") is not False
+    assert nlu.understand("i can't bend forward", "movement", 0.7).slots.get("movement") is True
+    assert nlu.understand("I can move fine", "movement", 0.7).slots.get("movement") is False

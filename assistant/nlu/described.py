@@ -71,6 +71,7 @@ class DescriptionReader:
         self._denials = frozenset(normalize(w) for w in lang.negators) - {"no", "nope"}
         self._able = frozenset(normalize(w) for w in lang.ability_words)
         self._limits = frozenset(normalize(w) for w in (*lang.ability_limits, *lang.negators, *lang.weakeners))
+        self._unable = frozenset(normalize(w) for w in lang.inability_words)
         self._hedges = tuple(normalize(h) for h in lang.hedges)
         self._signs = frozenset(normalize(w) for w in lang.sign_words)
         self._lacks = frozenset(normalize(w) for w in lang.lack_words)
@@ -143,6 +144,12 @@ class DescriptionReader:
                 return True
         return False
 
+    def denies_ability(self, text: str) -> bool:
+        """"I can't end forward": the answer says the body cannot do something. At a question about
+        what it can do, the model's "no" to such an answer is not trusted (it read that one, a
+        "bend" misheard, as moving normally)."""
+        return any(set(clause) & self._unable for clause in clauses(text))
+
     def about(self, text: str, slots: Sequence[str], least: float = 0.0) -> bool:
         """Whether `text` talks about one of `slots` at all (not another sign, a command, or chat):
         the topic model gives one of them at least `least` (default TOPIC_LEAST), "none" is not first,
@@ -182,8 +189,9 @@ class DescriptionReader:
         elif q.kind == "yesno" or self.riskier.get(slot):
             if q.kind == "yesno" and self.hedged(text):
                 return True, p * HEDGED_SIGN  # "kind of, ...": a partial yes, whatever the rest reads as
-            if q.kind == "yesno" and (self.weakened(text) or self.denies_fine(text) or self.names_a_sign(text)):
-                return None  # "no" to a sign; not "gradual" ("could barely sit up")
+            if q.kind == "yesno" and (self.weakened(text) or self.denies_fine(text) or self.names_a_sign(text)
+                                      or (q.ability and self.denies_ability(text))):
+                return None  # "no" to a sign; not "gradual" ("could barely sit up", "I can't end forward")
             bar = BAR_RULES_OUT  # "no" to a sign, "dull", "gradual", "better": rules something out
         else:
             bar = BAR_OTHER

@@ -150,6 +150,7 @@ class Language:
     corrections: tuple[str, ...] = ()  #: "no, wait, yes": what follows one replaces what came before
     ability_words: tuple[str, ...] = ()  #: "can", "able": "I can stand on it" claims what a leg sign denies
     ability_limits: tuple[str, ...] = ()  #: "only", "but": "I can only stand a second" claims no ability
+    inability_words: tuple[str, ...] = ()  #: "can't", "unable": "I can't bend forward" denies an ability
     #: slot -> value ("yes"/"no"/"unknown" or a choice value) -> example answers (meanings.yaml)
     examples: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     off_topic: tuple[str, ...] = ()  #: things said that answer no question (meanings.yaml, other:)
@@ -302,7 +303,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
                                                              "weakeners", "one_as_thing_after", "one_as_thing_before",
                                                              "doubt_links", "inexact_words", "double_negatives",
                                                              "corrections",
-                                                             "ability_words", "ability_limits", "echoes",
+                                                             "ability_words", "ability_limits", "inability_words",
+                                                             "echoes",
                                                              "sign_words", "lack_words")}
     forms_raw = common.get("word_forms")
     need(isinstance(forms_raw, dict) and forms_raw, cpath, "word_forms", "must map a word to its other forms")
@@ -412,7 +414,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         doubt_links=extra["doubt_links"], inexact_words=extra["inexact_words"],
         double_negatives=extra["double_negatives"],
         corrections=extra["corrections"],
-        ability_words=extra["ability_words"], ability_limits=extra["ability_limits"], examples=examples,
+        ability_words=extra["ability_words"], ability_limits=extra["ability_limits"],
+        inability_words=extra["inability_words"], examples=examples,
         weekdays={k: int(v) for k, v in moments["weekdays"].items()}, parts_of_day=moments["parts_of_day"],
         day_offsets={k: int(v) for k, v in moments["day_offsets"].items()}, now_words=now_words, off_topic=off_topic,
     )
