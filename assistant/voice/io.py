@@ -111,18 +111,8 @@ class VoiceEar:
         self._tap.buf.clear()
         if self.before_listening is not None:
             self.before_listening()
-        try:
-            r = self.recognizer.recognize(self._tap, grammar_for(self.lang, expecting) + self.extra_phrases,
-                                          max_s=self.max_s,
-                                          silence_timeout_s=self.silence_timeout_s)
-        except (AudioDeviceLost, SpeechError) as exc:
-            if self.on_audio_lost:
-                self.on_audio_lost(str(exc))
-            else:
-                self.out.write(f"  ({exc})\n")
-            return None
-        self.last = r
-        if r is None:  # the source ended
+        r = self._recognize(expecting, self.silence_timeout_s)
+        if r is None:  # the source ended, or the sound device was lost
             return None
         if not r.heard_speech:
             self.silences += 1
@@ -144,21 +134,26 @@ class VoiceEar:
     def hear_more(self, expecting: Expectation, wait_s: float = GO_ON_WAIT_S) -> Heard | None:
         """The rest of an answer that stopped at a pause: speech that starts within ``wait_s``, or
         None (no earcon first: the question has not been asked again)."""
+        r = self._recognize(expecting, wait_s)
+        if r is None or not r.heard_speech or not r.transcript:
+            return None
+        self.out.write(f"  you, going on: {r.transcript}   [{r.confidence:.2f}]\n")
+        self.out.flush()
+        return Heard(r.transcript, r.confidence)
+
+    def _recognize(self, expecting: Expectation, silence_timeout_s: float) -> Any:
+        """One answer from the recogniser; None where the source ended or the sound device was lost
+        (said, or passed to ``on_audio_lost``)."""
         try:
-            r = self.recognizer.recognize(self._tap, grammar_for(self.lang, expecting) + self.extra_phrases,
-                                          max_s=self.max_s, silence_timeout_s=wait_s)
+            self.last = self.recognizer.recognize(self._tap, grammar_for(self.lang, expecting) + self.extra_phrases,
+                                                  max_s=self.max_s, silence_timeout_s=silence_timeout_s)
         except (AudioDeviceLost, SpeechError) as exc:
             if self.on_audio_lost:
                 self.on_audio_lost(str(exc))
             else:
                 self.out.write(f"  ({exc})\n")
             return None
-        if r is None or not r.heard_speech or not r.transcript:
-            return None
-        self.last = r
-        self.out.write(f"  you, going on: {r.transcript}   [{r.confidence:.2f}]\n")
-        self.out.flush()
-        return Heard(r.transcript, r.confidence)
+        return self.last
 
     def _drowned(self) -> bool:
         """Was the answer's audio loud background with the voice barely above it?"""
