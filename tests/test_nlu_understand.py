@@ -256,7 +256,7 @@ def test_a_plain_no_or_a_listed_sign_heard_unsurely_still_counts(nlu: Understand
     assert nlu.understand("it gave way under me", "leg_weakness", 0.3).slots["leg_weakness"] is True
     # typed, or heard surely, the description is read as before
     assert nlu.understand("it moves, not into my leg", "spreading").slots["spreading"] is False
-    assert nlu.understand("it moves, not into my leg", "spreading", 0.6).slots["spreading"] is False
+    assert nlu.understand("it moves, not into my leg", "spreading", 0.8).slots["spreading"] is False  # see DENIAL_HEARD
 
 
 @pytest.mark.parametrize("text", ["i'm a little older", "oh, he's gone", "okay, i'm going to get a little bit off"])
@@ -622,3 +622,13 @@ def test_a_body_that_cannot_do_something_is_never_read_as_moving_normally(nlu: U
     assert nlu.understand("i can't end forward", "movement", 0.7).slots.get("movement") is not False
     assert nlu.understand("i can't bend forward", "movement", 0.7).slots.get("movement") is True
     assert nlu.understand("I can move fine", "movement", 0.7).slots.get("movement") is False
+
+
+def test_a_sign_denied_only_by_a_not_heard_unsurely_is_asked_again(nlu: Understander) -> None:
+    """Whisper wrote "it moves down into my leg" at 6 dB as "it moves, not into my leg" (a yes heard
+    as a no). Heard unsurely and without a plain "no", a denied sign is asked again; typed, or
+    heard clearly, or with a "no" said, it stays a no."""
+    assert nlu.understand("it moves, not into my leg", "spreading", 0.6).intent == "unclear"
+    assert nlu.understand("it moves, not into my leg", "spreading").slots.get("spreading") is False
+    assert nlu.understand("it moves, not into my leg", "spreading", 0.8).slots.get("spreading") is False
+    assert nlu.understand("no, not into my leg", "spreading", 0.6).slots.get("spreading") is False

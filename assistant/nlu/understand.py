@@ -37,6 +37,10 @@ SPECIFIC_PHRASE = 4
 #: phrase bench, so it still counts. A pain score heard this unsurely counts only as a number: under
 #: other people talking Whisper wrote a "nine" as "i'm a little older" (0.19), read as a 2.
 UNSURE_HEARD = 0.5
+#: Recognition confidence under which a sign described with a "not" in it ("it moves, not into my
+#: leg") is not taken as a "no" unless a plain "no" was said too: Whisper wrote "it moves down into
+#: my leg" so at 6 dB. Asked again instead.
+DENIAL_HEARD = 0.7
 #: A "no" heard from speech that may be an "I don't know" misheard: Whisper wrote a spoken "no clue"
 #: as "no, blue", "no, glue" and "no lu", and "no idea really" as "no, ideally". Where the whole
 #: transcript is at least this close (rapidfuzz ratio, 0-100) to a "don't know" phrase and closer to
@@ -155,6 +159,9 @@ class Understander:
                 value, score = reading
         if value is not True and self._one_side_differs(slot, text):
             value, score, conflict = True, 0.9, False  # one leg is the trouble, whatever else was said
+        if value is False and q.kind == "yesno" and asr_confidence is not None and asr_confidence < DENIAL_HEARD \
+                and "no" not in self._plain(parts) and self._denies_a_sign(slot, parts):
+            value = _UNCLEAR  # "it moves, not into my leg": a "down" heard as "not" turned a sign into its denial
         if value is False and unsure and "no" not in self._plain(parts):
             value = _UNCLEAR  # asked again once; its simpler words ask for a plain yes or no
         if value is False and asr_confidence is not None and q.kind == "yesno" and self._sounds_unsure(bare):
@@ -275,6 +282,10 @@ class Understander:
             if any(i not in covered and self._fold(t) not in self._filler_words for i, t in enumerate(c)):
                 return False
         return True
+
+    def _denies_a_sign(self, slot: str, parts: list[list[str]]) -> bool:
+        """A phrase describing the sign is said with a negator ("not into my leg")."""
+        return any(m.label is True and m.negated for m in self._find_desc(slot, parts))
 
     def _described(self, slot: str, parts: list[list[str]]) -> bool | None:
         """What the descriptive phrasings of one yes/no slot say: True, False, or None (nothing)."""
