@@ -140,8 +140,8 @@ class Understander:
             return Understanding(UNCLEAR, quote=quote)
         q = self.lang.questions[slot]
         value, score, conflict = self._answer(q, parts, flat)
-        told = self._without_questions(text) if q.kind in ("number", "duration") and "?" in text else ""
-        if told and told != text:  # "what's ten, childbirth? then it's about a five": the five
+        told = self._without_questions(text) if q.kind in ("number", "duration") else None
+        if told:  # "what's ten, childbirth? then it's about a five": the five
             rest = clauses(told)
             reading = self._answer(q, rest, [t for c in rest for t in c])
             if reading[0] is not _UNCLEAR:
@@ -159,11 +159,11 @@ class Understander:
                 value, score = reading
         if value is not True and self._one_side_differs(slot, text):
             value, score, conflict = True, 0.9, False  # one leg is the trouble, whatever else was said
-        if value is False and q.kind == "yesno" and asr_confidence is not None and asr_confidence < DENIAL_HEARD \
-                and "no" not in self._plain(parts) and self._denies_a_sign(slot, parts):
-            value = _UNCLEAR  # "it moves, not into my leg": a "down" heard as "not" turned a sign into its denial
-        if value is False and unsure and "no" not in self._plain(parts):
-            value = _UNCLEAR  # asked again once; its simpler words ask for a plain yes or no
+        # asked again once, in simpler words that ask for a plain yes or no: a "no" heard barely, or a sign
+        # said with a "not" heard unsurely ("it moves, not into my leg": a "down" written "not")
+        if value is False and q.kind == "yesno" and asr_confidence is not None and (unsure or (
+                asr_confidence < DENIAL_HEARD and self._denies_a_sign(slot, parts))) and "no" not in self._plain(parts):
+            value = _UNCLEAR
         if value is False and asr_confidence is not None and q.kind == "yesno" and self._sounds_unsure(bare):
             value, score = None, 1.0  # "no, blue": a "no clue" misheard is not a "no"
         if q.kind == "number" and barely and value is not _UNCLEAR and not numbers_in(flat, self.lang.units):
@@ -454,8 +454,7 @@ class Understander:
                 return score, 1.0, False  # but "no idea, nothing I've felt before" is no 0: unknown
         else:
             hours = self.durations.parse(flat)
-            said = [c for c in parts if any(self._fold(t) not in self._filler_words for t in c)]
-            leads = bool(said) and self._opens_with_unknown(said[0])
+            leads = self._opens_with_unknown(self._opening(parts))
             if hours is not None and not (leads and not any(t.isdigit() for t in flat)):
                 return hours, 1.0, False  # but "can't remember, the last few days are a blur": unknown
         return (None, 1.0, False) if unknown else (_UNCLEAR, 0.0, False)
@@ -490,8 +489,9 @@ class Understander:
             return None, score, False
         return _UNCLEAR, 0.0, False
 
-    def _without_questions(self, text: str) -> str:
-        """``text`` without the questions it asks back ("what's ten, childbirth? ..."), "" if that is all.
+    def _without_questions(self, text: str) -> str | None:
+        """``text`` without the questions it asks back ("what's ten, childbirth? ..."); None where it
+        asks none back, or that is all it says.
 
         Why: a number inside a question back is the scale being asked about, not the answer. Only a
         sentence that opens with a question word is one: "a six? maybe a seven?" is an answer said
@@ -499,22 +499,29 @@ class Understander:
         can't feel my bum?" is a yes).
         """
         def asks(sentence: str) -> bool:
-            toks = [t for c in clauses(sentence) for t in c if self._fold(t) not in self._filler_words]
-            first = toks[0] if toks else ""
+            first = (self._opening(clauses(sentence)) or [""])[0]
             return sentence.rstrip().endswith("?") and (first in self._question_words or (
                 first.endswith("s") and first[:-1] in self._question_words))  # "what's"
 
-        return " ".join(s.strip() for s in re.split(r"(?<=\?)", text) if s.strip() and not asks(s))
+        sentences = [s.strip() for s in re.split(r"(?<=\?)", text) if s.strip()]
+        told = [s for s in sentences if not asks(s)]
+        return " ".join(told) if told and len(told) < len(sentences) else None
+
+    def _opening(self, parts: list[list[str]]) -> list[str]:
+        """The words the answer opens with: its first clause that says something, from its first word
+        that is not a filler ("um, honestly, can't remember" -> "can't remember")."""
+        for c in parts:
+            start = next((i for i, t in enumerate(c) if self._fold(t) not in self._filler_words), None)
+            if start is not None:
+                return c[start:]
+        return []
 
     def _opens_with_unknown(self, clause: list[str]) -> bool:
-        """The answer opens with a plain "don't know" (after fillers: "honestly, can't remember"), not
-        one that only says the answer is inexact ("can't remember exactly")."""
-        start = 0
-        while start < len(clause) and self._fold(clause[start]) in self._filler_words:
-            start += 1
+        """``clause`` (an :meth:`_opening`) starts with a plain "don't know", not one that only says the
+        answer is inexact ("can't remember exactly")."""
         for m in self.unknown_only.find(clause, self.negators):
             after = " ".join(clause[m.end:])
-            if m.start == start and not any(after == w or after.startswith(w + " ") for w in self._inexact):
+            if m.start == 0 and not any(after == w or after.startswith(w + " ") for w in self._inexact):
                 return True
         return False
 
