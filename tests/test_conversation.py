@@ -339,7 +339,7 @@ def test_a_spoken_start_that_answers_nothing_yet_is_heard_with_its_rest(lang: La
 
     conv = _at_onset(lang)
     ear = _PausingEar(Heard("It came on.", 0.8), Heard("Slowly over the evening.", 0.7))
-    heard = went_on(conv, ear, ear.hear(conv.expecting()))
+    heard = went_on(ear, conv.expecting(), ear.hear(conv.expecting()), conv.may_go_on)
     assert heard is not None and heard.text == "It came on. Slowly over the evening." and heard.confidence == 0.7
     conv.hear(heard)
     assert conv.slots["onset"] == "gradual"
@@ -353,4 +353,4 @@ def test_only_a_spoken_start_that_answers_nothing_is_listened_to_on(lang: Langua
 
     conv = _at_onset(lang)
     ear = _PausingEar(first, Heard("slowly", 0.9))
-    assert went_on(conv, ear, first) is first and ear.asked_more == 0
+    assert went_on(ear, conv.expecting(), first, conv.may_go_on) is first and ear.asked_more == 0

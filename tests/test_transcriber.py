@@ -313,7 +313,7 @@ def test_a_pause_after_a_whole_phrase_is_listened_through_by_the_voice_ear(engin
     pad, pause = np.zeros(8000, np.int16), np.zeros(int(1.0 * 16000), np.int16)
     audio = PcmSource(np.concatenate([pad, said("it came on"), pause, said("slowly over the evening"), pad, pad, pad]))
     ear = VoiceEar(lang, engine, audio, max_s=15.0, silence_timeout_s=5.0, out=io.StringIO())
-    heard = went_on(conv, ear, ear.hear(conv.expecting()))
+    heard = went_on(ear, conv.expecting(), ear.hear(conv.expecting()), conv.may_go_on)
     assert heard is not None and "slowly" in heard.text.lower(), heard
     conv.hear(heard)
     assert conv.slots["onset"] == "gradual"

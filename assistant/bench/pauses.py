@@ -4,12 +4,13 @@ Why: pocketsphinx's endpointer ends an answer on 0.3 s of quiet, and people paus
 ("probably a ... six"); such an answer had been heard as "probably a" and asked again. Each case
 of tests/paused-phrases.yaml is spoken in two parts (hibari-tts where installed, else espeak-ng)
 with a pause between them, and scored as the phrase bench scores (the value understood must be
-the one meant). An answer that stopped at a pause before answering anything is listened to on, as
-the voice ear does; ``--engine-only`` leaves that out (the recogniser alone).
+the one meant). Each is heard through a check-in's voice ear (``VoiceEar``), which listens on where
+an answer stopped at a pause before answering anything; ``--engine-only`` leaves that out.
 Run: python -m assistant.bench.pauses [--engine-only] [PAUSE_S ...]  (default 0.4 0.7 1.0)
 """
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,12 @@ import numpy as np
 
 from assistant.audio.sources import PcmSource
 from assistant.bench.phrases import RATE, right, speak, understood, voices_available
-from assistant.dialog.conversation import answers_nothing_yet
+from assistant.dialog.conversation import Expectation, Heard, answers_nothing_yet
+from assistant.dialog.runner import went_on
 from assistant.nlu.datafile import load_yaml
 from assistant.nlu.language import load_language
 from assistant.nlu.understand import Understander
-from assistant.voice.io import GO_ON_WAIT_S
+from assistant.voice.io import VoiceEar
 
 CASES = Path(__file__).resolve().parents[2] / "tests" / "paused-phrases.yaml"
 PAUSES = (0.4, 0.7, 1.0)
@@ -49,22 +51,20 @@ def matches(got: Any, want: Any) -> bool:
     return right(got, want)
 
 
-def heard(rec: Any, nlu: Understander, source: PcmSource, slot: str, phrases: list[str],
-          listen_on: bool = True) -> tuple[str, float]:
-    """What a check-in hears: one answer, and with ``listen_on`` its rest where it stopped at a pause
-    before answering anything, as the voice ear does (``assistant.dialog.runner.went_on``)."""
-    r = rec.recognize(source, phrases, max_s=30.0, silence_timeout_s=30.0)
-    text, confidence = r.transcript, r.confidence
-    if listen_on and answers_nothing_yet(nlu.understand(text, slot, confidence), (slot,), text):
-        more = rec.recognize(source, phrases, max_s=30.0, silence_timeout_s=GO_ON_WAIT_S)
-        if more is not None and more.heard_speech and more.transcript:
-            text, confidence = f"{text} {more.transcript}", min(confidence, more.confidence)
-    return text, confidence
+def heard(ear: VoiceEar, nlu: Understander, slot: str, listen_on: bool = True) -> Heard | None:
+    """What a check-in's voice ear hears at ``slot``'s question: one answer, and with ``listen_on``
+    its rest where it stopped at a pause before answering anything (``runner.went_on``)."""
+    expecting = Expectation(slot, False, "", (slot,))
+
+    def unfinished(h: Heard) -> bool:
+        return answers_nothing_yet(nlu.understand(h.text, slot, h.confidence), (slot,), h.text)
+
+    first = ear.hear(expecting)
+    return went_on(ear, expecting, first, unfinished) if listen_on else first
 
 
 def main(argv: list[str] | None = None) -> None:
     from assistant.speech.transcribing_engine import TranscribingRecognizer
-    from assistant.voice.grammar import grammar_for_slot
 
     args = list(sys.argv[1:] if argv is None else argv)
     listen_on = "--engine-only" not in args  # the recogniser alone, without the ear's listening on
@@ -79,9 +79,11 @@ def main(argv: list[str] | None = None) -> None:
     for pause in pauses:
         ok, wrong = 0, []
         for slot, first, rest, want in cases:
-            text, confidence = heard(rec, nlu, PcmSource(paused(str(first), str(rest), voices[0], pause)), slot,
-                                     grammar_for_slot(lang, slot), listen_on)
-            got = understood(nlu, text, slot, confidence)
+            ear = VoiceEar(lang, rec, PcmSource(paused(str(first), str(rest), voices[0], pause)), max_s=30.0,
+                           silence_timeout_s=30.0, out=io.StringIO())
+            h = heard(ear, nlu, slot, listen_on)
+            text = h.text if h is not None else ""
+            got = understood(nlu, text, slot, h.confidence if h is not None else None)
             if matches(got, want):
                 ok += 1
             else:

@@ -39,7 +39,8 @@ def run_checkin(conversation: Conversation, ear: Ear, mouth: Mouth,
     mouth.say(conversation.opening())
     while not conversation.finished:
         try:
-            heard = went_on(conversation, ear, ear.hear(conversation.expecting()))
+            expecting = conversation.expecting()
+            heard = went_on(ear, expecting, ear.hear(expecting), conversation.may_go_on)
         except KeyboardInterrupt:
             heard = None
         reply = conversation.hear(heard)
@@ -52,13 +53,15 @@ def run_checkin(conversation: Conversation, ear: Ear, mouth: Mouth,
     return conversation.result
 
 
-def went_on(conversation: Conversation, ear: Ear, heard: Heard | None) -> Heard | None:
+def went_on(ear: Ear, expecting: Expectation, heard: Heard | None,
+            unfinished: Callable[[Heard], bool]) -> Heard | None:
     """``heard``, with the rest of the answer where it stopped at a pause before answering anything
-    ("it came on ... slowly over the evening") and the ear heard more (:meth:`Conversation.may_go_on`)."""
+    ("it came on ... slowly over the evening": ``unfinished``, :meth:`Conversation.may_go_on` in a
+    check-in) and the ear heard more."""
     more = getattr(ear, "hear_more", None)
-    if heard is None or more is None or not conversation.may_go_on(heard):
+    if heard is None or more is None or not unfinished(heard):
         return heard
-    rest = more(conversation.expecting())
+    rest = more(expecting)
     if rest is None or not rest.text:
         return heard
     confidences = [c for c in (heard.confidence, rest.confidence) if c is not None]
