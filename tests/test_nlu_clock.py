@@ -31,6 +31,8 @@ def at_six(lang: Language) -> Understander:
     ("at 7 in the evening, now it's 9 in the morning", 14, 14),  # now before the workout: a day later
     ("last evening around 7, now it is 9", 14, 14),
     ("the day before yesterday I think, yeah, Sunday", 54, 54),  # the day said from today wins over a weekday
+    ("around 6 last night", 24, 24),                           # "around" with a day word: a clock time
+    ("about 2, it's 6 now", 4, 4),
 ])
 def test_moments_become_hours(at_six: Understander, text: str, low: float, high: float) -> None:
     hours = at_six.understand(text, "hours_since_workout").slots["hours_since_workout"]
@@ -46,9 +48,15 @@ def test_a_moment_after_now_is_not_a_negative_time(at_six: Understander) -> None
     ("sevenish hours", 7), ("twenty-odd minutes", 0.33), ("a day or two", 48), ("four-five hours", 5),
     ("a quarter of an hour ago", 0.25), ("an hour and a half", 1.5), ("two days, no, three", 72),
     ("a good few hours, four or five maybe", 5),
+    ("about two", 2), ("around 3 I reckon", 3),  # asked how long ago: hours, not 2 or 3 o'clock
 ])
 def test_loose_durations(at_six: Understander, text: str, hours: float) -> None:
     assert at_six.understand(text, "hours_since_workout").slots["hours_since_workout"] == pytest.approx(hours, abs=0.01)
+
+
+def test_a_count_of_sessions_is_no_time(at_six: Understander) -> None:
+    u = at_six.understand("I did two sessions back to back, couldn't tell you when", "hours_since_workout")
+    assert u.slots.get("hours_since_workout") != 2
 
 
 def test_not_remembering_is_not_a_guess(at_six: Understander) -> None:

@@ -15,7 +15,11 @@ from typing import Mapping, Sequence
 from assistant.nlu.matcher import PhraseIndex
 
 #: Tokens that make a number a clock time rather than a count.
-_CLOCK_BEFORE = frozenset({"at", "around", "about", "since", "from", "half", "past", "after", "till", "til", "by"})
+_CLOCK_BEFORE = frozenset({"at", "since", "from", "half", "past", "after", "till", "til", "by"})
+#: These too, but only where the answer also says what time it is now ("about 2, it's 9 now") or a
+#: word after the number makes it a time ("around 6 last night"): asked how long ago, "about two"
+#: alone is two hours (it had been read as 2 o'clock: 7 hours at 9 pm).
+_LOOSE_CLOCK_BEFORE = frozenset({"around", "about"})
 _CLOCK_AFTER = frozenset({"oclock", "am", "pm", "ish", "this", "last", "in", "yesterday", "on"})
 
 
@@ -43,8 +47,9 @@ class MomentReader:
         self.offsets = PhraseIndex((k, v) for k, v in day_offsets.items())
         self.now_words = frozenset(now_words)
 
-    def read(self, toks: Sequence[str], now: bool = False) -> Moment:
-        """The moment in `toks`; with `now` (words about the present) a bare number is a clock time ("it's 10")."""
+    def read(self, toks: Sequence[str], now: bool = False, loose: bool = False) -> Moment:
+        """The moment in `toks`; with `now` (words about the present) a bare number is a clock time ("it's 10");
+        with `loose` (the answer says what time it is now), so is one after "about" or "around"."""
         m = Moment()
         for t in toks:
             if t in self.weekdays and m.weekday is None:
@@ -56,17 +61,18 @@ class MomentReader:
         if parts:
             m.part_hour = float(parts[0].label)  # type: ignore[arg-type]
             m.pm = m.part_hour >= 12
-        m.hour = self._clock(toks, m.pm, now)
+        m.hour = self._clock(toks, m.pm, now, loose)
         return m
 
-    def _clock(self, toks: Sequence[str], pm: bool | None, bare: bool = False) -> float | None:
+    def _clock(self, toks: Sequence[str], pm: bool | None, bare: bool = False, loose: bool = False) -> float | None:
+        cues = _CLOCK_BEFORE | _LOOSE_CLOCK_BEFORE if loose else _CLOCK_BEFORE
         for i, t in enumerate(toks):
             text = t[:-2] if t.endswith(("am", "pm")) and t[:-2].isdigit() else t
             if not text.isdigit() or not 1 <= int(text) <= 12:
                 continue
             before = toks[i - 1] if i else ""
             after = toks[i + 1] if i + 1 < len(toks) else ""
-            if not (bare or text != t or before in _CLOCK_BEFORE or after in _CLOCK_AFTER or pm is not None):
+            if not (bare or text != t or before in cues or after in _CLOCK_AFTER or pm is not None):
                 continue
             hour = float(text)
             if before == "half":
@@ -82,7 +88,7 @@ class MomentReader:
     def hours_since(self, toks: Sequence[str], now: datetime) -> float | None:
         """Hours from the workout moment to now; None when the words name no moment."""
         cut = next((i for i, t in enumerate(toks) if i > 0 and t in self.now_words), len(toks))
-        work, anchor = self.read(toks[:cut]), self.read(toks[cut:], now=True)
+        work, anchor = self.read(toks[:cut], loose=cut < len(toks)), self.read(toks[cut:], now=True)
         if work.weekday is None and work.hour is None and (anchor.empty() or work.empty()):
             return None  # "last night" alone is a relative phrase: the duration table reads it
         now_hour = anchor.hour if anchor.hour is not None else anchor.part_hour

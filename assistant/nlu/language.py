@@ -135,6 +135,7 @@ class Language:
     parts_of_day: dict[str, float] = field(default_factory=dict)  #: "arvo" -> 15, "brekkie" -> 8
     day_offsets: dict[str, int] = field(default_factory=dict)  #: "yesterday" -> -1
     now_words: tuple[str, ...] = ()  #: "and it's Tuesday": what follows is about now
+    counted_things: tuple[str, ...] = ()  #: "two sessions": a number before these counts them, not hours
     ruled_out_words: tuple[str, ...] = ()  #: said right after a choice ("the left's fine"), they rule it out
     other_words: tuple[str, ...] = ()  #: "the other one": after ruling one choice out, the one left
     contrast_words: tuple[str, ...] = ()  #: "but", "except": what follows sets itself against what came before
@@ -346,6 +347,7 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
             need(isinstance(n, (int, float)), dpath, f"{key}.{w}", "must be a number")
         moments[key] = {str(k): float(v) for k, v in part.items()}
     now_words = str_list(ddata.get("now_words"), dpath, "now_words") if ddata.get("now_words") else ()
+    counted = str_list(ddata.get("counted_things"), dpath, "counted_things") if ddata.get("counted_things") else ()
     number_words = str_list(ddata.get("number_words"), dpath, "number_words")
     gc = ddata.get("grammar_counts")
     need(isinstance(gc, dict) and gc, dpath, "grammar_counts", "must map a unit to the counts said with it")
@@ -417,7 +419,7 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         ability_words=extra["ability_words"], ability_limits=extra["ability_limits"],
         inability_words=extra["inability_words"], examples=examples,
         weekdays={k: int(v) for k, v in moments["weekdays"].items()}, parts_of_day=moments["parts_of_day"],
-        day_offsets={k: int(v) for k, v in moments["day_offsets"].items()}, now_words=now_words, off_topic=off_topic,
+        day_offsets={k: int(v) for k, v in moments["day_offsets"].items()}, now_words=now_words, counted_things=counted, off_topic=off_topic,
     )
 
 

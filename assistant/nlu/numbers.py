@@ -132,9 +132,11 @@ class DurationParser:
 
     def __init__(self, units: Mapping[str, float], counts: Mapping[str, float], relative: Mapping[str, float],
                  low: float = 0, high: float = 336, moments: MomentReader | None = None,
-                 now: Callable[[], datetime] = datetime.now):
-        """`moments` reads "Sunday arvo, and it's Tuesday"; `now` is the clock for a "now" left unsaid."""
+                 now: Callable[[], datetime] = datetime.now, counted: Collection[str] = ()):
+        """`moments` reads "Sunday arvo, and it's Tuesday"; `now` is the clock for a "now" left unsaid;
+        `counted`: things a number before them counts ("two sessions back to back" is no 2 hours)."""
         self.moments = moments
+        self.counted = frozenset(counted)
         self.now = now
         self.units = dict(units)
         self.counts = dict(counts)
@@ -197,7 +199,7 @@ class DurationParser:
                     k += 2
                 i = k
                 continue
-            if _num(toks[i]) is not None:
+            if _num(toks[i]) is not None and not (j < n and toks[j] in self.counted):
                 bare.append(count + half)
             i = j
         if bare and vague_unit is not None and len(with_unit) <= 1:

@@ -111,7 +111,8 @@ class Understander:
         low, high = hq.value_range or (0, 336)
         moments = MomentReader(lang.weekdays, lang.parts_of_day, lang.day_offsets,
                                [normalize(w) for w in lang.now_words])
-        self.durations = DurationParser(lang.units, lang.counts, lang.relative, low, high, moments, now)
+        self.durations = DurationParser(lang.units, lang.counts, lang.relative, low, high, moments, now,
+                                        [normalize(w) for w in lang.counted_things])
         self._commands = {normalize(p): name for name, phrases in lang.commands.items() for p in phrases}
         self._faq = {normalize(p): fid for fid, (asks, _) in lang.faq.items() for p in asks}
         self.riskier = _riskier_values(lang)
