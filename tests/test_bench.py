@@ -250,3 +250,22 @@ def test_quick_run_writes_readable_results(tmp_path: Path, capsys: pytest.Captur
         answers = results["answers"]
         assert answers["accuracy"]["answers+whisper (default)"]["yes/no clean"][1] > 0
         assert "## Answer recogniser: real voices never trained on" in md
+
+
+@pytest.mark.speech  # real speech, played in real time into a check-in's ear (about 8 s here)
+def test_latency_is_counted_from_the_end_of_speech_to_the_reply(lang) -> None:
+    """The latency benchmark's one measurement: a phrase answer played live into a VoiceEar and a
+    Conversation open at its question. Not a timing test: only that the time is measured after the
+    speech ended (positive, under the seconds the answer's quiet tail lasts) and the answer counted."""
+    from assistant.bench.latency import TAIL_S, answer_once, said_no_in_words
+    from assistant.bench.phrases import Phrase, speak
+    from assistant.speech.transcribing_engine import TranscribingRecognizer
+
+    nlu = Understander(lang)
+    after, cpu, value = answer_once(lang, nlu, TranscribingRecognizer(), speak("probably a six", "espeak en-us"),
+                                    "pain_score")
+    assert value == 6
+    assert 0 < after < TAIL_S and cpu > 0
+    assert said_no_in_words(Phrase("no, my legs feel strong", "leg_weakness", False))
+    assert not said_no_in_words(Phrase("no", "leg_weakness", False))
+    assert not said_no_in_words(Phrase("nothing like that", "leg_weakness", False))
