@@ -65,7 +65,7 @@ class MomentReader:
         return m
 
     def _clock(self, toks: Sequence[str], pm: bool | None, bare: bool = False, loose: bool = False) -> float | None:
-        cues = _CLOCK_BEFORE | _LOOSE_CLOCK_BEFORE if loose else _CLOCK_BEFORE
+        cues = (_CLOCK_BEFORE | _LOOSE_CLOCK_BEFORE) if loose else _CLOCK_BEFORE
         for i, t in enumerate(toks):
             text = t[:-2] if t.endswith(("am", "pm")) and t[:-2].isdigit() else t
             if not text.isdigit() or not 1 <= int(text) <= 12:

@@ -419,7 +419,8 @@ def load_language(code: str = "en", root: Path | None = None) -> Language:
         ability_words=extra["ability_words"], ability_limits=extra["ability_limits"],
         inability_words=extra["inability_words"], examples=examples,
         weekdays={k: int(v) for k, v in moments["weekdays"].items()}, parts_of_day=moments["parts_of_day"],
-        day_offsets={k: int(v) for k, v in moments["day_offsets"].items()}, now_words=now_words, counted_things=counted, off_topic=off_topic,
+        day_offsets={k: int(v) for k, v in moments["day_offsets"].items()}, now_words=now_words,
+        counted_things=counted, off_topic=off_topic,
     )
 
 
