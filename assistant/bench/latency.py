@@ -3,7 +3,7 @@
 Why a benchmark of its own: the issue's latency goals (a one-word answer's next question within
 250 ms, a phrase's within 800 ms, on one core) were measured by hand before. Here each answer is
 played in real time (``PacedSource``) into a check-in's own voice ear (``VoiceEar``), which listens
-on where an answer stopped at a pause (``runner.went_on``), and a ``Conversation`` open at the
+on where an answer stopped at a pause (``runner.next_answer``), and a ``Conversation`` open at the
 answer's question takes it; the figure is the time from the end of the person's speech to the reply
 being ready (the next question chosen). A prepared question then starts playing about 45 ms later
 (README figures); espeak-ng's first audio takes longer. The process is pinned to one core.
@@ -31,9 +31,9 @@ from assistant.bench import answers as A
 from assistant.bench import phrases as P
 from assistant.bench.corpus import render, shared_speech_dir
 from assistant.bench.noise import RATE
-from assistant.bench.speed import PacedSource, speech_end
-from assistant.dialog.conversation import Conversation, Heard
-from assistant.dialog.runner import went_on
+from assistant.bench.speed import PacedSource, conversation_at, speech_end
+from assistant.dialog.conversation import Heard
+from assistant.dialog.runner import next_answer
 from assistant.nlu.language import Language, load_language
 from assistant.nlu.text import tokens
 from assistant.nlu.understand import Understander
@@ -75,12 +75,9 @@ def answer_once(lang: Language, nlu: Understander, rec: Any, pcm: np.ndarray, sl
     x = np.concatenate([pcm, np.zeros(int(TAIL_S * RATE), np.int16)])
     src = PacedSource(x, speech_end(pcm))
     ear = VoiceEar(lang, rec, src, max_s=30.0, silence_timeout_s=5.0, out=io.StringIO())
-    conv = Conversation(lang, nlu)
-    conv.opening()
-    conv.current = slot
-    expecting = conv.expecting()
+    conv = conversation_at(lang, nlu, slot)
     cpu = time.process_time()
-    heard = went_on(ear, expecting, ear.hear(expecting), conv.may_go_on)
+    heard = next_answer(conv, ear)
     conv.hear(heard if heard is not None else Heard("", 0.0))
     done = time.perf_counter()
     cpu = time.process_time() - cpu

@@ -19,8 +19,9 @@ import numpy as np
 
 from assistant.audio.sources import PcmSource
 from assistant.bench.phrases import RATE, right, speak, understood, voices_available
-from assistant.dialog.conversation import Expectation, Heard, answers_nothing_yet
-from assistant.dialog.runner import went_on
+from assistant.bench.speed import conversation_at
+from assistant.dialog.conversation import Heard
+from assistant.dialog.runner import next_answer
 from assistant.nlu.datafile import load_yaml
 from assistant.nlu.language import load_language
 from assistant.nlu.understand import Understander
@@ -53,14 +54,9 @@ def matches(got: Any, want: Any) -> bool:
 
 def heard(ear: VoiceEar, nlu: Understander, slot: str, listen_on: bool = True) -> Heard | None:
     """What a check-in's voice ear hears at ``slot``'s question: one answer, and with ``listen_on``
-    its rest where it stopped at a pause before answering anything (``runner.went_on``)."""
-    expecting = Expectation(slot, False, "", (slot,))
-
-    def unfinished(h: Heard) -> bool:
-        return answers_nothing_yet(nlu.understand(h.text, slot, h.confidence), (slot,), h.text)
-
-    first = ear.hear(expecting)
-    return went_on(ear, expecting, first, unfinished) if listen_on else first
+    its rest where it stopped at a pause before answering anything (``runner.next_answer``)."""
+    conv = conversation_at(nlu.lang, nlu, slot)
+    return next_answer(conv, ear) if listen_on else ear.hear(conv.expecting())
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -16,12 +16,17 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assistant.bench.corpus import spoken
 from assistant.bench.noise import RATE
+
+if TYPE_CHECKING:
+    from assistant.dialog.conversation import Conversation
+    from assistant.nlu.language import Language
+    from assistant.nlu.understand import Understander
 
 
 class PacedSource:
@@ -104,7 +109,7 @@ def _child(spec: tuple[str, str | None], language: str, utterances: list[tuple[s
 def _measure(spec: tuple[str, str | None], language: str, utterances: list[tuple[str, str]],
              paced: int) -> dict[str, Any]:
     from assistant.bench.runner import import_recognizer_api
-    from assistant.dialog.conversation import Conversation, Heard
+    from assistant.dialog.conversation import Heard
     from assistant.nlu.language import load_language
     from assistant.nlu.understand import Understander
     from assistant.voice.grammar import grammar_for_slot
@@ -134,9 +139,7 @@ def _measure(spec: tuple[str, str | None], language: str, utterances: list[tuple
     answer, prompt, understand, step, tts, endpoint = [], [], [], [], [], []
     recognize = getattr(rec, "recognize", None)
     for x, (text, slot) in list(zip(audio, utterances))[:paced]:
-        conv = Conversation(lang, nlu)
-        conv.opening()
-        conv.current = slot
+        conv = conversation_at(lang, nlu, slot)
         if recognize is not None:
             src = PacedSource(x, speech_end(x))
             r = recognize(src, grammars[slot], max_s=30.0, silence_timeout_s=5.0)
@@ -172,6 +175,16 @@ def _measure(spec: tuple[str, str | None], language: str, utterances: list[tuple
         "one_core": True,
     })
     return figures
+
+
+def conversation_at(lang: Language, nlu: Understander, slot: str) -> Conversation:
+    """A check-in's ``Conversation`` open at ``slot``'s question, as if the questions before it were asked."""
+    from assistant.dialog.conversation import Conversation
+
+    conv = Conversation(lang, nlu)
+    conv.opening()
+    conv.current = slot
+    return conv
 
 
 def _median(xs: Sequence[float]) -> float | None:

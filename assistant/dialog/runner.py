@@ -39,8 +39,7 @@ def run_checkin(conversation: Conversation, ear: Ear, mouth: Mouth,
     mouth.say(conversation.opening())
     while not conversation.finished:
         try:
-            expecting = conversation.expecting()
-            heard = went_on(ear, expecting, ear.hear(expecting), conversation.may_go_on)
+            heard = next_answer(conversation, ear)
         except KeyboardInterrupt:
             heard = None
         reply = conversation.hear(heard)
@@ -51,6 +50,13 @@ def run_checkin(conversation: Conversation, ear: Ear, mouth: Mouth,
             mouth.say(reply)
     assert conversation.result is not None
     return conversation.result
+
+
+def next_answer(conversation: Conversation, ear: Ear) -> Heard | None:
+    """The person's answer to the open question: one utterance, with its rest where it stopped at a
+    pause before answering anything (a check-in's listening step; benchmarks take it too)."""
+    expecting = conversation.expecting()
+    return went_on(ear, expecting, ear.hear(expecting), conversation.may_go_on)
 
 
 def went_on(ear: Ear, expecting: Expectation, heard: Heard | None,
